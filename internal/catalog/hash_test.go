@@ -36,7 +36,7 @@ func TestHashPinned(t *testing.T) {
 		{"stock", StockLevel{SKU: "KUB-001", Warehouse: "MAG1", OnHand: dec("12"), Reserved: dec("2.000"), Available: dec("10")}, KindStock, "155bd9813662cdf856e223213dba01987b13b986b10aa4a197a826c86dee17db"},
 		{"order", Order{Store: "b2c", ShopOrderID: "1001", Status: StatusNew, PlacedAt: placed, UpdatedAt: placed, Currency: "PLN",
 			PricesIncludeTax: true, Customer: Customer{Kind: CustomerCompany, CompanyName: "Łódź Sp. z o.o.", NIP: "7251234567"},
-			Lines: []OrderLine{{SKU: "KUB-001", Name: "Kubek", Quantity: dec("2"), UnitPrice: dec("19.90"), VATRate: dec("23"), Total: dec("39.80")}},
+			Lines:    []OrderLine{{SKU: "KUB-001", Name: "Kubek", Quantity: dec("2"), UnitPrice: dec("19.90"), VATRate: dec("23"), Total: dec("39.80")}},
 			Shipping: Shipping{Method: "kurier", Cost: dec("12.00"), VATRate: dec("23")}, Total: dec("51.80")}, "order", "584bccfb95aa4f3426f84ff5632d8f6cc74f1c34b41b3c586a5e438a36e4063d"},
 	}
 	for _, c := range cases {
