@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"log/slog"
+	"net"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erpbridge/erpbridge/internal/httpapi"
+	"github.com/erpbridge/erpbridge/internal/hub"
+)
+
+func (a *app) serveCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the hub: HTTP server for health, readiness and (later) webhooks",
+		Long: `Run erpbridge as a service: open and migrate the state store, build the ERP
+source and every enabled store's adapter, and serve HTTP on http.listen:
+  /healthz  the process is alive
+  /readyz   the state store and the ERP database answer (503 otherwise)
+SIGINT or SIGTERM stops it gracefully, waiting up to http.shutdown_timeout
+for requests in flight.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			cfg, err := a.load(nil)
+			if err != nil {
+				return err
+			}
+			log, err := a.logger(cfg)
+			if err != nil {
+				return err
+			}
+			h, err := hub.Open(ctx, cfg, log)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+
+			handler := httpapi.NewHandler(httpapi.Options{
+				Logger: log,
+				Checks: map[string]httpapi.Check{
+					"state": h.State.Ping,
+					"erp":   h.ERP.Ping,
+				},
+			})
+			ready := make(chan net.Addr, 1)
+			go func() {
+				select {
+				case addr := <-ready:
+					log.Info("erpbridge serving", slog.String("addr", addr.String()),
+						slog.Int("stores", len(h.Stores)), slog.String("config", cfg.Path))
+				case <-ctx.Done():
+				}
+			}()
+			err = httpapi.Serve(ctx, cfg.HTTP.Listen, handler, cfg.HTTP.ShutdownTimeout.Duration, ready)
+			if err == nil {
+				log.Info("erpbridge stopped")
+			}
+			return err
+		},
+	}
+}

@@ -1,0 +1,133 @@
+// Package hub assembles a running erpbridge from its config: the state
+// store (migrated), the ERP source and one adapter per enabled store. Commands
+// open a Hub, use its parts and close it.
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/erpbridge/erpbridge/internal/config"
+	"github.com/erpbridge/erpbridge/internal/erp"
+	"github.com/erpbridge/erpbridge/internal/logging"
+	"github.com/erpbridge/erpbridge/internal/state"
+	"github.com/erpbridge/erpbridge/internal/store"
+)
+
+// Hub is an assembled erpbridge.
+type Hub struct {
+	Config *config.Config
+	Log    *slog.Logger
+	State  *state.DB
+	ERP    erp.Source
+	// Stores are the enabled stores' adapters by store id.
+	Stores map[string]store.Store
+}
+
+// Open opens the state store and applies pending migrations, then builds the
+// ERP source and the store adapters without contacting them. On error every
+// part opened so far is closed.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Hub, err error) {
+	h := &Hub{Config: cfg, Log: log, Stores: map[string]store.Store{}}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, h.Close())
+		}
+	}()
+
+	h.State, err = state.Open(ctx, cfg.State.Driver, cfg.State.DSN.Reveal(), log)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := h.State.Migrate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("state store migrated", slog.Any("applied", applied))
+	}
+
+	h.ERP, err = NewERP(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cfg.Stores {
+		sc := &cfg.Stores[i]
+		if sc.Enabled != nil && !*sc.Enabled {
+			log.Info("store disabled in config", slog.String("store", sc.ID))
+			continue
+		}
+		s, err := NewStore(ctx, sc, log)
+		if err != nil {
+			return nil, err
+		}
+		h.Stores[sc.ID] = s
+	}
+	return h, nil
+}
+
+// NewERP builds the configured ERP source from erp.Registry.
+func NewERP(ctx context.Context, cfg *config.Config, log *slog.Logger) (erp.Source, error) {
+	f, err := erp.Registry.Get(cfg.ERP.Type)
+	if err != nil {
+		return nil, fmt.Errorf("erp: %w", err)
+	}
+	tz, err := time.LoadLocation(cfg.ERP.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("erp: time zone: %w", err)
+	}
+	src, err := f.New(ctx, erp.Params{
+		Driver:   cfg.ERP.Driver,
+		DSN:      cfg.ERP.DSN.Reveal(),
+		Profile:  cfg.ERP.Profile,
+		TimeZone: tz,
+		Options:  cfg.ERP.Options,
+		Logger:   log.With(slog.String("erp", cfg.ERP.Type), slog.String("profile", cfg.ERP.Profile)),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("erp: %w", err)
+	}
+	return src, nil
+}
+
+// NewStore builds one store's adapter from store.Registry.
+func NewStore(ctx context.Context, sc *config.Store, log *slog.Logger) (store.Store, error) {
+	f, err := store.Registry.Get(sc.Type)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", sc.ID, err)
+	}
+	s, err := f.New(ctx, store.Params{
+		StoreID:     sc.ID,
+		Connection:  sc.Connection,
+		Credentials: sc.Credentials,
+		Logger:      logging.ForStore(log, sc.ID, sc.Type),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", sc.ID, err)
+	}
+	return s, nil
+}
+
+// Close closes every part that was opened.
+func (h *Hub) Close() error {
+	var errs []error
+	for id, s := range h.Stores {
+		if err := s.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("store %s: %w", id, err))
+		}
+	}
+	if h.ERP != nil {
+		if err := h.ERP.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("erp: %w", err))
+		}
+	}
+	if h.State != nil {
+		if err := h.State.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("state: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
