@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -62,6 +63,9 @@ type Connection struct {
 	IntegerStock bool `yaml:"integer_stock"`
 	// Currency is the currency the shop sells in.
 	Currency string `yaml:"currency" default:"PLN"`
+	// MaxVariantAxes is how many variant axes a product may have; 0 makes
+	// a shop without variants (variants are pushed as products).
+	MaxVariantAxes int `yaml:"max_variant_axes" default:"3"`
 	// OrderPageSize is how many orders one Orders page holds.
 	OrderPageSize int `yaml:"order_page_size" default:"50"`
 	// Latency is how long every API request of the shop takes.
@@ -70,7 +74,7 @@ type Connection struct {
 
 // DefaultConnection returns the connection options with their defaults.
 func DefaultConnection() Connection {
-	return Connection{BatchSize: 100, Basis: string(store.BasisGross), Currency: "PLN", OrderPageSize: 50}
+	return Connection{BatchSize: 100, Basis: string(store.BasisGross), Currency: "PLN", MaxVariantAxes: 3, OrderPageSize: 50}
 }
 
 // Credentials are the memory store's secrets.
@@ -145,6 +149,9 @@ func New(storeID string, shop *Shop, conn Connection, cred Credentials, log *slo
 	default:
 		problems = append(problems, fmt.Sprintf("basis %q is not gross, net or either", conn.Basis))
 	}
+	if conn.MaxVariantAxes < 0 {
+		problems = append(problems, fmt.Sprintf("max_variant_axes %d is negative", conn.MaxVariantAxes))
+	}
 	if conn.OrderPageSize < 1 {
 		problems = append(problems, fmt.Sprintf("order_page_size %d is less than 1", conn.OrderPageSize))
 	}
@@ -167,6 +174,10 @@ func New(storeID string, shop *Shop, conn Connection, cred Credentials, log *slo
 		shop.secret = cred.WebhookSecret
 	}
 	shop.mu.Unlock()
+	kinds := []catalog.Kind{catalog.KindProduct, catalog.KindVariant, catalog.KindCategory, catalog.KindPrice, catalog.KindStock}
+	if conn.MaxVariantAxes == 0 {
+		kinds = slices.DeleteFunc(kinds, func(k catalog.Kind) bool { return k == catalog.KindVariant })
+	}
 	return &Store{
 		id:   storeID,
 		shop: shop,
@@ -176,12 +187,9 @@ func New(storeID string, shop *Shop, conn Connection, cred Credentials, log *slo
 			Money:          store.MoneyDecimalString,
 			Basis:          basis,
 			IntegerStock:   conn.IntegerStock,
-			MaxVariantAxes: 3,
-			Kinds: []catalog.Kind{
-				catalog.KindProduct, catalog.KindVariant, catalog.KindCategory,
-				catalog.KindPrice, catalog.KindStock,
-			},
-			WebhookScheme: WebhookScheme,
+			MaxVariantAxes: conn.MaxVariantAxes,
+			Kinds:          kinds,
+			WebhookScheme:  WebhookScheme,
 		},
 		pageSize: conn.OrderPageSize,
 		secret:   []byte(cred.WebhookSecret),

@@ -70,7 +70,7 @@ type ShopProduct struct {
 	Options map[string]string
 	// Images are the image URLs in their order.
 	Images []string
-	// Price and Sale are nil when the shop shows none; Gross is their basis.
+	// Price and Sale are nil when the shop shows none.
 	Price *decimal.Decimal
 	Sale  *decimal.Decimal
 	// Stock is nil when the shop does not track the item's quantity.
