@@ -1,10 +1,10 @@
 package memory
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -199,7 +199,7 @@ func addressFromAPI(a apiAddress) catalog.Address {
 // reported with the field it concerns; several problems are joined.
 func parseAPIOrder(raw []byte) (catalog.Order, error) {
 	var a apiOrder
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&a); err != nil {
 		return catalog.Order{}, fmt.Errorf("order payload is not a JSON order object: %w", err)
 	}

@@ -10,24 +10,29 @@
 // WebhookSigner (sign a delivery as the platform does) and FaultInjector
 // (make the next requests answer 429, 500, 401 or slowly).
 //
-// A typical adapter test:
+// A typical adapter test (the memory adapter's, whose backdoor type adapts
+// memory.Shop to Shop and its optional interfaces):
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, storetest.Harness{
 //			New: func(t *testing.T) (store.Store, storetest.Shop) {
-//				srv := fakeshop.Start(t) // the adapter's fake server
-//				st, err := woocommerce.New(srv.Params())
+//				shop := memory.NewShop()
+//				conn := memory.DefaultConnection()
+//				conn.OrderPageSize = 3
+//				st, err := memory.New("conformance", shop, conn, memory.Credentials{WebhookSecret: "s3cret"}, nil)
 //				if err != nil {
 //					t.Fatal(err)
 //				}
-//				return st, srv.Backdoor()
+//				return st, backdoor{shop}
 //			},
 //			OrderPageSize: 3,
-//			Gaps: map[string]string{
-//				"Push/OverBatchSize": "explain why, and link the issue",
-//			},
 //		})
 //	}
+//
+// An adapter tested against a fake server starts the server in New (with
+// httptest.NewServer and t.Cleanup) and returns a backdoor that reads the
+// fake's state. An adapter that knowingly falls short lists the subtest in
+// Harness.Gaps, e.g. {"Push/OverBatchSize": "reason, issue link"}.
 //
 // What the suite expects is read from the adapter itself: Features (batch
 // size, variant axes, kinds, basis, webhook scheme) and the optional
@@ -35,10 +40,9 @@
 // store.StatusSetter, store.WebhookReceiver). A subtest that needs something
 // the adapter declares absent, or a backdoor ability the harness lacks, is
 // skipped with a message naming it ("skip: adapter does not implement
-// store.WebhookReceiver"). Anything else that does not hold fails. An
-// adapter that knowingly falls short lists the subtest in Harness.Gaps with
-// the reason; the suite fails on a Gaps entry that names no subtest, so the
-// list stays current.
+// store.WebhookReceiver"). Anything else that does not hold fails. A
+// Harness.Gaps entry skips its subtest with the reason; the suite fails on
+// an entry that names no subtest, so the list stays current.
 //
 // The subtests (see Names) cover:
 //
