@@ -9,7 +9,7 @@ import (
 
 func testListItems(e *env) {
 	t := e.t
-	b := e.binder()
+	b := optional[store.Binder](e.t, e.st, "adapter")
 	plain := e.product("BIND", 700)
 	vs := e.variants("BINDV", 710)
 	items := append([]store.Item{productItem(plain)}, vs.items()...)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,70 +63,33 @@ func (e *env) backdoor() Shop {
 	return e.shop
 }
 
+// optional returns v as T, or skips the test naming T and who lacks it.
+func optional[T any](t *testing.T, v any, who string) T {
+	t.Helper()
+	x, ok := v.(T)
+	if !ok {
+		t.Skipf("skip: %s does not implement %s", who, reflect.TypeFor[T]())
+	}
+	return x
+}
+
 func (e *env) placer() OrderPlacer {
 	e.t.Helper()
-	p, ok := e.backdoor().(OrderPlacer)
-	if !ok {
-		e.t.Skip("skip: harness Shop does not implement storetest.OrderPlacer")
-	}
-	return p
+	return optional[OrderPlacer](e.t, e.backdoor(), "harness Shop")
 }
 
 func (e *env) signer() WebhookSigner {
 	e.t.Helper()
-	s, ok := e.backdoor().(WebhookSigner)
-	if !ok {
-		e.t.Skip("skip: harness Shop does not implement storetest.WebhookSigner")
-	}
-	return s
+	return optional[WebhookSigner](e.t, e.backdoor(), "harness Shop")
 }
 
 // inject queues a fault or skips when the shop cannot produce it.
 func (e *env) inject(n int, f Fault) {
 	e.t.Helper()
-	fi, ok := e.backdoor().(FaultInjector)
-	if !ok {
-		e.t.Skip("skip: harness Shop does not implement storetest.FaultInjector")
-	}
+	fi := optional[FaultInjector](e.t, e.backdoor(), "harness Shop")
 	if err := fi.FailNext(n, f); err != nil {
 		e.t.Skipf("skip: harness Shop cannot inject a %s fault: %v", f.Kind, err)
 	}
-}
-
-func (e *env) orderSource() store.OrderSource {
-	e.t.Helper()
-	o, ok := e.st.(store.OrderSource)
-	if !ok {
-		e.t.Skip("skip: adapter does not implement store.OrderSource")
-	}
-	return o
-}
-
-func (e *env) statusSetter() store.StatusSetter {
-	e.t.Helper()
-	o, ok := e.st.(store.StatusSetter)
-	if !ok {
-		e.t.Skip("skip: adapter does not implement store.StatusSetter")
-	}
-	return o
-}
-
-func (e *env) webhookReceiver() store.WebhookReceiver {
-	e.t.Helper()
-	o, ok := e.st.(store.WebhookReceiver)
-	if !ok {
-		e.t.Skip("skip: adapter does not implement store.WebhookReceiver")
-	}
-	return o
-}
-
-func (e *env) binder() store.Binder {
-	e.t.Helper()
-	o, ok := e.st.(store.Binder)
-	if !ok {
-		e.t.Skip("skip: adapter does not implement store.Binder")
-	}
-	return o
 }
 
 // pushRaw is one Push call that must succeed as a whole and return one

@@ -106,7 +106,7 @@ func ids(orders []store.ShopOrder) map[string]store.ShopOrder {
 
 func testOrderPages(e *env) {
 	t := e.t
-	src := e.orderSource()
+	src := optional[store.OrderSource](e.t, e.st, "adapter")
 	p := e.placer()
 	skus, _ := e.sellable(1)
 	n := 5
@@ -185,7 +185,7 @@ func mustWalk(e *env, src store.OrderSource, since time.Time) []store.ShopOrder 
 
 func testOrderFetch(e *env) {
 	t := e.t
-	src := e.orderSource()
+	src := optional[store.OrderSource](e.t, e.st, "adapter")
 	p := e.placer()
 	skus, prices := e.sellable(2)
 	qty := []decimal.Decimal{dec("2"), dec("1")}
@@ -252,7 +252,7 @@ func testOrderFetch(e *env) {
 
 func testParseGarbage(e *env) {
 	t := e.t
-	src := e.orderSource()
+	src := optional[store.OrderSource](e.t, e.st, "adapter")
 	rnd := rand.New(rand.NewPCG(1, 2))
 	noise := make([]byte, 512)
 	for i := range noise {
@@ -295,7 +295,7 @@ func testParseGarbage(e *env) {
 
 func testSetStatus(e *env) {
 	t := e.t
-	setter := e.statusSetter()
+	setter := optional[store.StatusSetter](e.t, e.st, "adapter")
 	p := e.placer()
 	skus, _ := e.sellable(1)
 	id := e.place(p, OrderLineSpec{SKU: skus[0], Quantity: dec("1")})

@@ -10,7 +10,7 @@ import (
 
 func testWebhookMissing(e *env) {
 	t := e.t
-	rcv := e.webhookReceiver()
+	rcv := optional[store.WebhookReceiver](e.t, e.st, "adapter")
 	body := []byte(`{"id":"1"}`)
 	for name, h := range map[string]http.Header{"nil": nil, "empty": {}, "unrelated": {"Content-Type": {"application/json"}}} {
 		err := rcv.VerifyWebhook(h, body)
@@ -22,8 +22,8 @@ func testWebhookMissing(e *env) {
 
 func testWebhookSigned(e *env) {
 	t := e.t
-	rcv := e.webhookReceiver()
-	src := e.orderSource()
+	rcv := optional[store.WebhookReceiver](e.t, e.st, "adapter")
+	src := optional[store.OrderSource](e.t, e.st, "adapter")
 	p := e.placer()
 	signer := e.signer()
 	skus, _ := e.sellable(1)
