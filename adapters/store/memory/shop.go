@@ -413,6 +413,7 @@ func (s *Shop) PlaceOrder(ctx context.Context, spec OrderSpec) (string, error) {
 	}
 	o.Number = "M-" + o.ID[2:]
 	total := spec.ShippingCost
+	wanted := map[string]decimal.Decimal{} // product id -> quantity in earlier lines
 	for i, ls := range spec.Lines {
 		p := s.productBySKU(ls.SKU)
 		switch {
@@ -430,9 +431,11 @@ func (s *Shop) PlaceOrder(ctx context.Context, spec OrderSpec) (string, error) {
 			if p.StockQuantity != nil {
 				have = *p.StockQuantity
 			}
-			if p.StockStatus == apiStockOut || have.LessThan(ls.Quantity) {
-				return "", fmt.Errorf("memory shop: line %d: only %s of %q in stock", i, have, ls.SKU)
+			want := wanted[p.ID].Add(ls.Quantity)
+			if p.StockStatus == apiStockOut || have.LessThan(want) {
+				return "", fmt.Errorf("memory shop: line %d: %s of %q ordered, %s in stock", i, want, ls.SKU, have)
 			}
+			wanted[p.ID] = want
 		}
 		unit := p.effectivePrice(now)
 		lineTotal := unit.Mul(ls.Quantity).Round(2)

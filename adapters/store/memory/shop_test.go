@@ -165,6 +165,10 @@ func TestOrderRoundTrip(t *testing.T) {
 		Lines: []memory.LineSpec{{SKU: "A", Quantity: decimal.NewFromInt(8)}}}); err == nil {
 		t.Error("the shop sold 8 of A with 7 in stock")
 	}
+	if _, err := shop.PlaceOrder(context.Background(), memory.OrderSpec{Lines: []memory.LineSpec{
+		{SKU: "A", Quantity: decimal.NewFromInt(4)}, {SKU: "A", Quantity: decimal.NewFromInt(4)}}}); err == nil {
+		t.Error("the shop sold 4+4 of A in one order with 7 in stock")
+	}
 }
 
 func TestOrdersBadPageToken(t *testing.T) {
