@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -273,38 +274,91 @@ func jsonArg(what string, b []byte, def string) (string, error) {
 	return string(b), nil
 }
 
-// redact removes the DSN and any password in it from err's message.
+// redact removes the DSN, the DSN with its password masked (as drivers
+// quote it) and the password itself from err's message.
 func redact(err error, dsn string) error {
 	if err == nil || dsn == "" {
 		return err
 	}
+	pws := dsnPasswords(dsn)
+	masked := dsn
+	for _, pw := range pws {
+		masked = strings.ReplaceAll(masked, pw, "xxxxx")
+	}
 	msg := err.Error()
-	secrets := []string{dsn}
-	if u, perr := url.Parse(dsn); perr == nil && u.User != nil {
-		if pw, ok := u.User.Password(); ok && pw != "" {
-			secrets = append(secrets, pw, url.QueryEscape(pw), url.PathEscape(pw))
-		}
-	}
-	if u, perr := url.Parse(dsn); perr == nil {
-		if pw := u.Query().Get("password"); pw != "" {
-			secrets = append(secrets, pw)
-		}
-	}
-	for _, f := range strings.Fields(dsn) {
-		if v, ok := strings.CutPrefix(f, "password="); ok && v != "" {
-			secrets = append(secrets, v, strings.Trim(v, "'"))
-		}
-	}
-	clean := msg
-	for _, s := range secrets {
-		if s != "" {
-			clean = strings.ReplaceAll(clean, s, "xxxxx")
-		}
+	clean := strings.ReplaceAll(msg, dsn, "[dsn hidden]")
+	clean = strings.ReplaceAll(clean, masked, "[dsn hidden]")
+	for _, pw := range pws {
+		clean = strings.ReplaceAll(clean, pw, "xxxxx")
 	}
 	if clean == msg {
 		return err
 	}
 	return &redactedError{msg: clean, err: err}
+}
+
+// dsnPasswords returns the password of a URL or key=value DSN in the forms
+// it may appear in, longest first; none when there is none.
+func dsnPasswords(dsn string) []string {
+	var pws []string
+	add := func(pw string) {
+		if pw != "" {
+			pws = append(pws, pw)
+			if un, err := url.PathUnescape(pw); err == nil && un != pw {
+				pws = append(pws, un)
+			}
+		}
+	}
+	if _, rest, ok := strings.Cut(dsn, "://"); ok {
+		// Parsed by hand: url.Parse rejects some DSNs (a bad port) that a
+		// driver still quotes in its error.
+		authority := rest
+		if i := strings.IndexAny(authority, "/?#"); i >= 0 {
+			authority = authority[:i]
+		}
+		if at := strings.LastIndex(authority, "@"); at >= 0 {
+			if _, pw, ok := strings.Cut(authority[:at], ":"); ok {
+				add(pw)
+			}
+		}
+		if _, query, ok := strings.Cut(rest, "?"); ok {
+			if q, err := url.ParseQuery(query); err == nil {
+				add(q.Get("password"))
+			}
+		}
+	} else {
+		rest := dsn
+		for {
+			i := strings.Index(rest, "password=")
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len("password="):]
+			var v string
+			if q, ok := strings.CutPrefix(rest, "'"); ok {
+				// Quoted: up to the next quote not escaped by a backslash.
+				end := len(q)
+				for j := 0; j < len(q); j++ {
+					if q[j] == '\\' {
+						j++
+						continue
+					}
+					if q[j] == '\'' {
+						end = j
+						break
+					}
+				}
+				v = q[:end]
+			} else if end := strings.IndexAny(rest, " \t\n"); end >= 0 {
+				v = rest[:end]
+			} else {
+				v = rest
+			}
+			add(v)
+		}
+	}
+	sort.Slice(pws, func(i, j int) bool { return len(pws[i]) > len(pws[j]) })
+	return pws
 }
 
 // redactedError carries a message with secrets removed.
