@@ -108,6 +108,13 @@ func openSQLite(path string) (*sqlx.DB, error) {
 			return nil, fmt.Errorf("state: sqlite: create directory for the database: %w", err)
 		}
 	}
+	// Order payloads hold customers' personal data: create the file for the
+	// owner only (SQLite gives its -wal and -shm files the same mode).
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("state: sqlite: open database file: %w", err)
+	}
+	f.Close()
 	q := url.Values{}
 	// busy_timeout is applied first by the driver, so the others wait for
 	// locks instead of failing.

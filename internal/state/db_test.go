@@ -229,3 +229,23 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenSQLiteFileMode(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "state.db")
+	db, err := Open(t.Context(), DriverSQLite, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode := fi.Mode().Perm(); mode&0o077 != 0 {
+		t.Fatalf("database file mode %v, want no access for group and others", mode)
+	}
+}

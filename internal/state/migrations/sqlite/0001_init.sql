@@ -34,7 +34,7 @@ CREATE TABLE store_items (
 	PRIMARY KEY (store, kind, sku)
 );
 
-CREATE INDEX store_items_dirty ON store_items (store, next_attempt_at)
+CREATE INDEX store_items_dirty ON store_items (store, next_attempt_at, kind, sku)
 	WHERE parked = FALSE AND (acked_hash IS NULL OR acked_hash <> desired_hash);
 
 -- Orders from the shops, exactly one row per (store, shop_order_id).
