@@ -46,12 +46,13 @@ func (db *DB) Audit(ctx context.Context, x sqlx.ExtContext, e Event) error {
 	return nil
 }
 
-// AuditEvents returns up to limit events, newest first; with beforeID > 0
-// only those older than that event (the next page).
+// AuditEvents returns up to limit events (at most MaxListLimit), newest
+// first; with beforeID > 0 only those older than that event (the next page).
 func (db *DB) AuditEvents(ctx context.Context, limit int, beforeID int64) ([]Event, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("state: audit events: limit must be positive, got %d", limit)
 	}
+	limit = min(limit, MaxListLimit)
 	query := `SELECT id, at, actor, action, subject, detail FROM audit_events`
 	args := []any{}
 	if beforeID > 0 {

@@ -170,6 +170,18 @@ func (db *DB) Ping(ctx context.Context) error {
 // Driver returns DriverSQLite or DriverPostgres.
 func (db *DB) Driver() string { return db.driver }
 
+// SetClock replaces the clock the database uses for the times it sets itself
+// (updated_at, first_seen, the due time of changed items...). Call it before
+// the DB is used concurrently; it is for tests and simulations that run on a
+// fake clock and pass the same clock's now to Dirty and ClaimOrders. A nil
+// now restores time.Now.
+func (db *DB) SetClock(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	db.now = now
+}
+
 // SQLX returns the underlying pool, for callers that pass it as the
 // sqlx.ExtContext of a method or run their own queries.
 func (db *DB) SQLX() *sqlx.DB { return db.x }

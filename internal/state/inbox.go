@@ -74,11 +74,16 @@ type InboxOrder struct {
 	UpdatedAt  time.Time
 }
 
+// MaxListLimit is the most rows ListOrders and AuditEvents return at once,
+// whatever the limit asked for (they serve the admin API).
+const MaxListLimit = 1000
+
 // OrderFilter selects orders for ListOrders. Empty fields do not filter.
 type OrderFilter struct {
 	Store string
 	State OrderState
-	// Limit is the most orders returned; 0 means 100.
+	// Limit is the most orders returned; 0 means 100, and more than
+	// MaxListLimit means MaxListLimit.
 	Limit int
 	// BeforeID, when positive, returns only orders with a smaller ID (the
 	// next page of a newest-first listing).
@@ -271,6 +276,7 @@ func (db *DB) ListOrders(ctx context.Context, f OrderFilter) ([]InboxOrder, erro
 	if limit <= 0 {
 		limit = 100
 	}
+	limit = min(limit, MaxListLimit)
 	query := `SELECT ` + inboxCols + ` FROM inbox WHERE 1 = 1`
 	var args []any
 	if f.Store != "" {

@@ -133,7 +133,7 @@ func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
 		}
 		if ran {
 			applied = append(applied, m.name)
-			db.logger.Info("state: migration applied", slog.String("migration", m.name), slog.String("driver", db.driver))
+			db.logger.Info("state database migration applied", slog.String("migration", m.name), slog.String("driver", db.driver))
 		}
 	}
 	return applied, nil

@@ -162,7 +162,7 @@ func (c *clock) Add(d time.Duration) time.Time {
 // concurrent use of db.
 func withClock(db *DB) *clock {
 	c := &clock{t: time.Date(2026, 3, 29, 0, 30, 0, 123456000, time.UTC)}
-	db.now = c.Now
+	db.SetClock(c.Now)
 	return c
 }
 
