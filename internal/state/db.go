@@ -9,6 +9,10 @@
 // of work take a [sqlx.ExtContext]: pass the *sqlx.Tx given by [DB.InTx] to
 // compose them into one transaction, or nil to run on the pool on their own.
 // All times are stored and returned in UTC with microsecond precision.
+//
+// Inside InTx, pass the transaction to every method that writes: on SQLite
+// the transaction holds the database's one write lock, so a write given nil
+// there waits for it and fails with SQLITE_BUSY after the busy timeout.
 package state
 
 import (
