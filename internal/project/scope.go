@@ -122,6 +122,8 @@ type ProductRules struct {
 // Product computes the store's product document. exists says whether the
 // item is already in the shop (bound or pushed before); hidden comes from
 // StockRules.Hidden. images are the product's image URLs in order.
+// Categories are the codes of the product's categories that the ERP knows
+// (keys of paths), as the adapters expect.
 func (r ProductRules) Product(p catalog.Product, paths map[string]string, images []string, exists, hidden bool) store.ProductDoc {
 	doc := store.ProductDoc{
 		SKU:         p.SKU,
@@ -141,8 +143,8 @@ func (r ProductRules) Product(p catalog.Product, paths map[string]string, images
 		doc.Description = v
 	}
 	for _, c := range p.Categories {
-		if pth, ok := paths[c]; ok {
-			doc.Categories = append(doc.Categories, pth)
+		if _, ok := paths[c]; ok {
+			doc.Categories = append(doc.Categories, c)
 		}
 	}
 	sort.Strings(doc.Categories)

@@ -134,6 +134,46 @@ LIMIT ?`), store, db.tv(now), limit)
 	return collectStoreItems(rows, "dirty items of "+store)
 }
 
+// DirtyKind is Dirty for one kind of item, so a worker can push categories
+// before products, products before variants, and prices and stock last.
+func (db *DB) DirtyKind(ctx context.Context, store, kind string, limit int, now time.Time) ([]StoreItem, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("state: dirty %s items of %s: limit must be positive, got %d", kind, store, limit)
+	}
+	rows, err := db.x.QueryContext(ctx, db.q(`SELECT `+storeItemCols+` FROM store_items
+WHERE store = ? AND kind = ? AND parked = FALSE AND (acked_hash IS NULL OR acked_hash <> desired_hash) AND next_attempt_at <= ?
+ORDER BY next_attempt_at, sku
+LIMIT ?`), store, kind, db.tv(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("state: dirty %s items of %s: %w", kind, store, err)
+	}
+	return collectStoreItems(rows, "dirty "+kind+" items of "+store)
+}
+
+// StreamStoreItems calls fn for every item of store, by kind and SKU, one row
+// at a time. An error from fn stops the walk and is returned.
+func (db *DB) StreamStoreItems(ctx context.Context, store string, fn func(StoreItem) error) error {
+	rows, err := db.x.QueryContext(ctx, db.q(`SELECT `+storeItemCols+` FROM store_items
+WHERE store = ? ORDER BY kind, sku`), store)
+	if err != nil {
+		return fmt.Errorf("state: items of %s: %w", store, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		it, err := scanStoreItem(rows)
+		if err != nil {
+			return fmt.Errorf("state: items of %s: %w", store, err)
+		}
+		if err := fn(it); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("state: items of %s: %w", store, err)
+	}
+	return nil
+}
+
 // ParkedItems returns up to limit parked items of store, by kind and SKU.
 func (db *DB) ParkedItems(ctx context.Context, store string, limit int) ([]StoreItem, error) {
 	if limit <= 0 {
@@ -219,7 +259,12 @@ WHERE store = ? AND kind = ? AND sku = ? AND desired_hash = ?`),
 // has moved on since the push. A parked item is pushed again after Unpark or
 // when its desired hash changes.
 func (db *DB) Park(ctx context.Context, store, kind, sku, hash, reason string) error {
-	_, err := db.x.ExecContext(ctx, db.q(`UPDATE store_items SET
+	return db.ParkTx(ctx, nil, store, kind, sku, hash, reason)
+}
+
+// ParkTx is Park within x, a transaction from InTx (nil: the pool).
+func (db *DB) ParkTx(ctx context.Context, x sqlx.ExtContext, store, kind, sku, hash, reason string) error {
+	_, err := db.ext(x).ExecContext(ctx, db.q(`UPDATE store_items SET
 	parked = TRUE, parked_reason = ?, last_error = ?, updated_at = ?
 WHERE store = ? AND kind = ? AND sku = ? AND desired_hash = ?`),
 		reason, reason, db.tv(db.now()), store, kind, sku, hash)

@@ -255,3 +255,42 @@ func testStoreItemsParking(t *testing.T, open opener) {
 		t.Fatalf("ParkedItems after UnparkAll = %v", skus(parked))
 	}
 }
+
+func testStoreItemsByKind(t *testing.T, open opener) {
+	db := migrated(t, open)
+	c := withClock(db)
+	ctx := t.Context()
+	if _, err := db.SetDesired(ctx, nil, []DesiredItem{
+		desired("b2c", "price", "P1", "h1"),
+		desired("b2c", "product", "P2", "h1"),
+		desired("b2c", "product", "P1", "h1"),
+		desired("b2b", "product", "P3", "h1"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	products, err := db.DirtyKind(ctx, "b2c", "product", 10, c.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := skus(products); len(got) != 2 || got[0] != "P1" || got[1] != "P2" {
+		t.Fatalf("DirtyKind(b2c, product) = %v, want [P1 P2]", got)
+	}
+	if _, err := db.DirtyKind(ctx, "b2c", "product", 0, c.Now()); err == nil {
+		t.Error("DirtyKind with limit 0 succeeded")
+	}
+	if err := db.Ack(ctx, "b2c", "product", "P1", "s1", "h1"); err != nil {
+		t.Fatal(err)
+	}
+	var all []StoreItem
+	if err := db.StreamStoreItems(ctx, "b2c", func(it StoreItem) error { all = append(all, it); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3 || all[0].Kind != "price" || all[1].SKU != "P1" || all[1].ShopID != "s1" || all[1].Dirty() || !all[2].Dirty() {
+		t.Fatalf("StreamStoreItems(b2c) = %+v", all)
+	}
+	stop := errors.New("stop")
+	n := 0
+	if err := db.StreamStoreItems(ctx, "b2c", func(StoreItem) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
+		t.Fatalf("StreamStoreItems did not stop on the callback's error: %v after %d", err, n)
+	}
+}

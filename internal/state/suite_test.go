@@ -50,6 +50,7 @@ func runSuite(t *testing.T, open opener) {
 		{"StoreItems", testStoreItems},
 		{"AckStaleHash", testAckStaleHash},
 		{"StoreItemsParking", testStoreItemsParking},
+		{"StoreItemsByKind", testStoreItemsByKind},
 		{"Inbox", testInbox},
 		{"InboxDeliveries", testInboxDeliveries},
 		{"InsertOrderConcurrent", testInsertOrderConcurrent},
