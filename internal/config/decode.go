@@ -2,7 +2,7 @@ package config
 
 import (
 	"reflect"
-	"strings"
+	"strconv"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -212,7 +212,7 @@ func quote(s string) string {
 	if r := []rune(s); len(r) > 60 {
 		s = string(r[:57]) + "..."
 	}
-	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
+	return strconv.Quote(s)
 }
 
 // decodeSlice decodes a YAML list.

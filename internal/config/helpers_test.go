@@ -83,6 +83,9 @@ var testEnv = map[string]string{
 	"WEBHOOK_SECRET": "whsec-9d8c7b6a5f4e",
 }
 
+// secretEnv are the variables of testEnv holding secrets.
+var secretEnv = []string{"ERP_DSN", "ADMIN_TOKEN", "READ_TOKEN", "SHOP_KEY", "WEBHOOK_SECRET"}
+
 func lookupEnv(name string) (string, bool) {
 	v, ok := testEnv[name]
 	return v, ok

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"cmp"
 	"encoding"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -63,7 +65,7 @@ func encodeValue(v reflect.Value, creds bool) *yaml.Node {
 		if err != nil {
 			return scalarNode("!!null", "")
 		}
-		return scalarNode("!!str", string(text))
+		return scalarNode("!!str", escapeDollar(string(text)))
 	}
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
@@ -93,10 +95,15 @@ func encodeValue(v reflect.Value, creds bool) *yaml.Node {
 	case reflect.Float32, reflect.Float64:
 		return scalarNode("!!float", strconv.FormatFloat(v.Float(), 'g', -1, 64))
 	case reflect.String:
-		return scalarNode("!!str", v.String())
+		return scalarNode("!!str", escapeDollar(v.String()))
 	default:
 		return scalarNode("!!null", "null")
 	}
+}
+
+// escapeDollar writes "${" as "$${" so that the output loads back unchanged.
+func escapeDollar(s string) string {
+	return strings.ReplaceAll(s, "${", "$${")
 }
 
 func encodeStruct(v reflect.Value, creds bool) *yaml.Node {
@@ -143,4 +150,38 @@ func (c Config) LogValue() slog.Value {
 // never its credentials.
 func (s Store) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("id", s.ID), slog.String("type", s.Type))
+}
+
+// MarshalYAML implements yaml.Marshaler with the redacted form (see Redacted).
+func (c Config) MarshalYAML() (any, error) {
+	return encodeValue(reflect.ValueOf(c), false), nil
+}
+
+// MarshalJSON implements json.Marshaler with the redacted form, so that
+// neither json.Marshal nor a JSON log handler can reveal credentials.
+func (c Config) MarshalJSON() ([]byte, error) {
+	return redactedJSON(reflect.ValueOf(c))
+}
+
+// MarshalYAML implements yaml.Marshaler with the redacted form.
+func (s Store) MarshalYAML() (any, error) {
+	return encodeValue(reflect.ValueOf(s), false), nil
+}
+
+// MarshalJSON implements json.Marshaler with the redacted form.
+func (s Store) MarshalJSON() ([]byte, error) {
+	return redactedJSON(reflect.ValueOf(s))
+}
+
+// redactedJSON encodes v as JSON through its redacted YAML form.
+func redactedJSON(v reflect.Value) ([]byte, error) {
+	var generic any
+	if err := encodeValue(v, false).Decode(&generic); err != nil {
+		return nil, fmt.Errorf("config: redact: %w", err)
+	}
+	b, err := json.Marshal(generic)
+	if err != nil {
+		return nil, fmt.Errorf("config: redact: %w", err)
+	}
+	return b, nil
 }
