@@ -128,6 +128,9 @@ func (d *decoder) decodeField(f field, given map[string]pair, fv reflect.Value, 
 	fl.secret = f.secret
 	val, has := given[f.name]
 	file, hasFile := given[f.name+"_file"]
+	if hasFile && isNull(d.resolve(file.val, fl)) {
+		hasFile = false
+	}
 	if has && isNull(d.resolve(val.val, fl)) {
 		if f.required {
 			d.c.add(val.key, fl.path, fmt.Sprintf("write a value after %s:", f.name), "%s has no value", f.name)
