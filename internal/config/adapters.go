@@ -76,6 +76,6 @@ func (d *decoder) decodeOptions(path string, newFn func() any, creds bool, what 
 		d.c.add(d.at(path), path, "report this to the adapter's authors", "%s returned %T for its %s, not a pointer to a struct", what, p, key)
 		return nil
 	}
-	d.decodeStruct(n, rv.Elem(), loc{path: path, key: key, anchor: d.at(path), creds: creds})
+	d.decodeStruct(n, rv.Elem(), loc{path: path, key: key, anchor: d.at(path), owner: d.keys[path], creds: creds})
 	return p
 }

@@ -24,6 +24,8 @@ type decoder struct {
 	dir string
 	// pos maps each decoded path to its node, for validation errors.
 	pos map[string]*yaml.Node
+	// keys maps the path of each value given in the file to its key node.
+	keys map[string]*yaml.Node
 	// deferred holds the nodes of interface-typed fields (adapter options),
 	// decoded once the adapter's factory is known.
 	deferred map[string]*yaml.Node
@@ -38,6 +40,7 @@ func newDecoder(c *collector, o Options, dir string) *decoder {
 		readFile: o.ReadFile,
 		dir:      dir,
 		pos:      map[string]*yaml.Node{},
+		keys:     map[string]*yaml.Node{},
 		deferred: map[string]*yaml.Node{},
 		aliases:  maxAliases,
 	}
@@ -48,9 +51,12 @@ type loc struct {
 	path string
 	// key is the YAML key of the value, for fixes ("use dsn_file").
 	key string
-	// anchor is the nearest node present in the file, where problems with
-	// absent values are reported.
+	// anchor is the nearest node present in the file.
 	anchor *yaml.Node
+	// owner is the key node of the nearest enclosing section given by key
+	// (nil inside a list element); missing keys are reported there, or at
+	// anchor when there is none.
+	owner *yaml.Node
 	// secret marks a value that must never appear in a message.
 	secret bool
 	// creds marks an adapter credentials struct: every string in it is secret.
@@ -58,7 +64,7 @@ type loc struct {
 }
 
 func (l loc) child(key string) loc {
-	return loc{path: childPath(l.path, key), key: key, anchor: l.anchor, creds: l.creds}
+	return loc{path: childPath(l.path, key), key: key, anchor: l.anchor, owner: l.owner, creds: l.creds}
 }
 
 func (l loc) at(n *yaml.Node) loc {
@@ -66,6 +72,14 @@ func (l loc) at(n *yaml.Node) loc {
 		l.anchor = n
 	}
 	return l
+}
+
+// where is the node a problem with an absent value at l is reported at.
+func (l loc) where() *yaml.Node {
+	if l.owner != nil {
+		return l.owner
+	}
+	return l.anchor
 }
 
 // at returns the node recorded for path or its nearest recorded ancestor.
@@ -228,6 +242,7 @@ func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, l loc) {
 	for i, e := range n.Content {
 		el := l
 		el.path = indexPath(l.path, i)
+		el.owner = nil
 		d.decode(e, s.Index(i), el)
 	}
 	v.Set(s)

@@ -144,6 +144,8 @@ func (d *decoder) decodeField(f field, given map[string]pair, fv reflect.Value, 
 	case hasFile:
 		d.readSecret(file.val, fv, l.child(f.name+"_file").at(file.key), f.required)
 	case has:
+		fl.owner = val.key
+		d.keys[fl.path] = val.key
 		d.decode(val.val, fv, fl)
 		if f.required && !d.c.failed[fl.path] && isEmpty(fv) {
 			d.c.add(d.resolve(val.val, fl), fl.path, fmt.Sprintf("write a value after %s:", f.name), "%s must not be empty", f.name)
@@ -157,7 +159,7 @@ func (d *decoder) decodeField(f field, given map[string]pair, fv reflect.Value, 
 func (d *decoder) absent(f field, fv reflect.Value, l loc) {
 	switch {
 	case f.required:
-		d.c.add(l.anchor, l.path, missingFix(f, parentPath(l.path)), "missing required key %q", f.name)
+		d.c.add(l.where(), l.path, missingFix(f, parentPath(l.path)), "missing required key %q", f.name)
 	case f.hasDef:
 		d.applyDefault(f.def, fv, l)
 	case fv.Kind() == reflect.Struct && !isScalar(fv.Type()):

@@ -121,7 +121,7 @@ func walkSecrets(v reflect.Value, creds bool, add func(string)) {
 // are left alone: replacing them would garble the messages.
 func scrub(errs Errors, secrets []string) {
 	for _, s := range secrets {
-		if len(s) < 4 {
+		if len(s) < 6 {
 			continue
 		}
 		for _, e := range errs {
