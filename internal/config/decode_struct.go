@@ -127,11 +127,16 @@ func (d *decoder) decodeField(f field, given map[string]pair, fv reflect.Value, 
 	fl := l.child(f.name)
 	fl.secret = f.secret
 	val, has := given[f.name]
-	file, hasFile := given[f.name+"_file"]
-	if hasFile && isNull(d.resolve(file.val, fl)) {
-		hasFile = false
+	if has {
+		val.val = d.resolve(val.val, fl)
+		has = val.val != nil
 	}
-	if has && isNull(d.resolve(val.val, fl)) {
+	file, hasFile := given[f.name+"_file"]
+	if hasFile {
+		file.val = d.resolve(file.val, fl)
+		hasFile = file.val != nil && !isNull(file.val)
+	}
+	if has && isNull(val.val) {
 		if f.required {
 			d.c.add(val.key, fl.path, fmt.Sprintf("write a value after %s:", f.name), "%s has no value", f.name)
 			return
@@ -148,7 +153,7 @@ func (d *decoder) decodeField(f field, given map[string]pair, fv reflect.Value, 
 		d.keys[fl.path] = val.key
 		d.decode(val.val, fv, fl)
 		if f.required && !d.c.failed[fl.path] && isEmpty(fv) {
-			d.c.add(d.resolve(val.val, fl), fl.path, fmt.Sprintf("write a value after %s:", f.name), "%s must not be empty", f.name)
+			d.c.add(val.val, fl.path, fmt.Sprintf("write a value after %s:", f.name), "%s must not be empty", f.name)
 		}
 	default:
 		d.absent(f, fv, fl)
