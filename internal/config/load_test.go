@@ -97,7 +97,7 @@ func TestSecretsAreNeverPrinted(t *testing.T) {
 		t.Fatal(err)
 	}
 	var text, js bytes.Buffer
-	slog.New(slog.NewTextHandler(&text, nil)).Info("loaded", "config", cfg, "store", cfg.Stores[0])
+	slog.New(slog.NewTextHandler(&text, nil)).Info("loaded", "config", cfg, "store", cfg.Stores[0], "stores", cfg.Stores)
 	slog.New(slog.NewJSONHandler(&js, nil)).Info("loaded", "config", cfg, "store", cfg.Stores[0], "stores", cfg.Stores)
 	asJSON, err := json.Marshal(cfg)
 	if err != nil {
