@@ -1,3 +1,8 @@
 // Package all registers every adapter erpbridge ships: import it for its
 // side effects (the binary does; tests that want a fresh registry do not).
 package all
+
+import (
+	// Store adapters.
+	_ "github.com/erpbridge/erpbridge/adapters/store/memory"
+)

@@ -137,7 +137,8 @@ type Prices struct {
 	Basis string `yaml:"basis" default:"gross"`
 	// Currency is the store's currency (ISO 4217).
 	Currency string `yaml:"currency" default:"PLN"`
-	// ExchangeRate converts the list's currency to Currency (fixed); when
+	// ExchangeRate is how much of Currency one unit of the list's currency
+	// buys (1 PLN = 0.23 EUR: 0.23); store price = list price × rate. When
 	// RateFromERP is true the ERP's rate table is used instead.
 	ExchangeRate decimal.Decimal `yaml:"exchange_rate" default:"1"`
 	RateFromERP  bool            `yaml:"rate_from_erp"`

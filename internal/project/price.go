@@ -57,8 +57,8 @@ type PriceRules struct {
 	SaleTo   time.Time
 	// Gross is the store's basis: true for prices with VAT.
 	Gross bool
-	// Currency is the store's; ExchangeRate is what one unit of it costs in
-	// the list's currency (1 EUR = 4.30 PLN → 4.30), so amount / rate.
+	// Currency is the store's; ExchangeRate is how much of it one unit of
+	// the list's currency buys (1 PLN = 0.23 EUR → 0.23): amount × rate.
 	Currency     string
 	ExchangeRate decimal.Decimal
 	// MarkupPercent is added after conversion (10 → ×1.10).
@@ -116,7 +116,7 @@ func (r PriceRules) convert(amount decimal.Decimal, listGross bool, listCurrency
 		if !r.ExchangeRate.IsPositive() {
 			return decimal.Decimal{}, fault.Permanentf("no exchange rate from %s to %s", listCurrency, r.Currency)
 		}
-		amount = amount.DivRound(r.ExchangeRate, workPlaces)
+		amount = amount.Mul(r.ExchangeRate)
 	}
 	return amount, nil
 }

@@ -78,7 +78,7 @@ func TestPrice(t *testing.T) {
 	grossPLN := PriceRules{List: "detal", Gross: true, Currency: "PLN", Step: Step001, Mode: HalfUp}
 	netPLN := grossPLN
 	netPLN.Gross = false
-	eur := PriceRules{List: "detal", Gross: true, Currency: "EUR", ExchangeRate: d("4.30"), Step: Step001, Mode: HalfUp}
+	eur := PriceRules{List: "detal", Gross: true, Currency: "EUR", ExchangeRate: d("0.23"), Step: Step001, Mode: HalfUp}
 	withSale := grossPLN
 	withSale.SaleList, withSale.SaleFrom, withSale.SaleTo = "promo", saleFrom, saleTo
 
@@ -105,15 +105,15 @@ func TestPrice(t *testing.T) {
 		{"VAT 8% net to gross", grossPLN, PriceInput{SKU: "A", VATRate: d("8"), Regular: price("9.99", "PLN", false)}, now, "10.79", "", ""},
 		{"VAT 0% keeps the amount", grossPLN, PriceInput{SKU: "A", VATRate: d("0"), Regular: price("9.99", "PLN", false)}, now, "9.99", "", ""},
 		{"VAT 5% gross to net rounds", netPLN, PriceInput{SKU: "A", VATRate: d("5"), Regular: price("10.00", "PLN", true)}, now, "9.52", "", ""},
-		{"PLN to EUR at a fixed rate", eur, in(price("43.00", "PLN", true)), now, "10", "", ""},
-		{"PLN to EUR rounds half up", eur, in(price("10.00", "PLN", true)), now, "2.33", "", ""},
-		{"net PLN list to gross EUR", eur, in(price("100.00", "PLN", false)), now, "28.6", "", ""},
+		{"PLN to EUR at a fixed rate", eur, in(price("43.00", "PLN", true)), now, "9.89", "", ""},
+		{"PLN to EUR rounds half up", eur, in(price("10.50", "PLN", true)), now, "2.42", "", ""},
+		{"net PLN list to gross EUR", eur, in(price("100.00", "PLN", false)), now, "28.29", "", ""},
 		{"same currency needs no rate", PriceRules{List: "x", Gross: true, Currency: "EUR", Step: Step001}, in(price("5", "EUR", true)), now, "5", "", ""},
 		{"missing rate is parked", PriceRules{List: "x", Gross: true, Currency: "EUR", Step: Step001}, in(price("5", "PLN", true)), now, "", "", "no exchange rate from PLN to EUR"},
 		{"markup 10%", PriceRules{List: "x", Gross: true, Currency: "PLN", MarkupPercent: d("10"), Step: Step001, Mode: HalfUp}, in(price("9.99", "PLN", true)), now, "10.99", "", ""},
 		{"negative markup (discount)", PriceRules{List: "x", Gross: true, Currency: "PLN", MarkupPercent: d("-15"), Step: Step001, Mode: HalfUp}, in(price("100", "PLN", true)), now, "85", "", ""},
 		{"markup then .99", PriceRules{List: "x", Gross: true, Currency: "PLN", MarkupPercent: d("20"), Step: Step099, Mode: HalfUp}, in(price("50", "PLN", true)), now, "59.99", "", ""},
-		{"EUR then step 0.05", PriceRules{List: "x", Gross: true, Currency: "EUR", ExchangeRate: d("4.3"), Step: Step005, Mode: HalfUp}, in(price("10", "PLN", true)), now, "2.35", "", ""},
+		{"EUR then step 0.05", PriceRules{List: "x", Gross: true, Currency: "EUR", ExchangeRate: d("0.23"), Step: Step005, Mode: HalfUp}, in(price("10.10", "PLN", true)), now, "2.3", "", ""},
 		{"no price on the list is parked", grossPLN, PriceInput{SKU: "A", VATRate: d("23")}, now, "", "", `A has no price on list "detal"`},
 		{"zero price is parked", grossPLN, in(price("0", "PLN", true)), now, "", "", "is not positive"},
 		{"negative price is parked", grossPLN, in(price("-1", "PLN", true)), now, "", "", "is not positive"},
