@@ -61,7 +61,8 @@ func (r *row) str(col string) string {
 		}
 		return "0"
 	case time.Time:
-		return x.Format(time.RFC3339Nano)
+		// ERP times are wall-clock times; the driver's zone means nothing.
+		return x.Format("2006-01-02 15:04:05.999999999")
 	default:
 		return fmt.Sprint(x)
 	}

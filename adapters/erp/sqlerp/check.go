@@ -109,7 +109,7 @@ func (s *Source) Check(ctx context.Context, limit int) (Report, error) {
 				return err
 			})
 			if err != nil {
-				qr.Err = fmt.Errorf("sqlerp: staging table %s: %w (create it with erpbridge erp install-staging)", t, err)
+				qr.Err = fmt.Errorf("staging table %s missing or unreadable (create it with erpbridge erp install-staging): %w", t, err)
 				break
 			}
 		}

@@ -156,6 +156,13 @@ func customQueries(t *testing.T) map[string]string {
 // newEnv builds a fixture database for profile on e and a Source on it.
 func newEnv(t *testing.T, e engine, profile string) erptest.Env {
 	t.Helper()
+	env, _ := newEnvParams(t, e, profile)
+	return env
+}
+
+// newEnvParams is newEnv that also returns the Source's parameters.
+func newEnvParams(t *testing.T, e engine, profile string) (erptest.Env, erp.Params) {
+	t.Helper()
 	ctx := context.Background()
 	driver, dsn, attach, schema := e.fresh(t)
 	shape := erpdata.ShapeOptima
@@ -187,7 +194,8 @@ func newEnv(t *testing.T, e engine, profile string) erptest.Env {
 	if profile == sqlerp.ProfileCustom {
 		opt.Queries = customQueries(t)
 	}
-	src, err := sqlerp.New(ctx, erp.Params{Driver: driver, DSN: dsn, Profile: profile, TimeZone: erpdata.Zone, Options: opt})
+	params := erp.Params{Driver: driver, DSN: dsn, Profile: profile, TimeZone: erpdata.Zone, Options: opt}
+	src, err := sqlerp.New(ctx, params)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +229,7 @@ tracking_carrier = ?, tracking_number = ?, updated_at = ? WHERE id = ?`, orders)
 			_, err := db.ExecContext(ctx, stmt)
 			return catalog.KindPrice, sqlerp.QueryPrices, err
 		},
-	}
+	}, params
 }
 
 func TestConformance(t *testing.T) {

@@ -479,3 +479,24 @@ func (l *loader) xlCard(p erpdata.Product) error {
 	}
 	return nil
 }
+
+// EnsureNamespace creates t.Schema unless it exists: a schema on SQL Server
+// and PostgreSQL (folded to lower case there), a database on MySQL. On
+// SQLite it must be attached already (sqlerp.Open with attach).
+func EnsureNamespace(ctx context.Context, t Target) error {
+	var q string
+	switch t.Dialect {
+	case sqlerp.DialectSQLServer:
+		q = fmt.Sprintf("IF SCHEMA_ID(N'%s') IS NULL EXEC(N'CREATE SCHEMA %s')", t.Schema, t.Schema)
+	case sqlerp.DialectPostgres:
+		q = "CREATE SCHEMA IF NOT EXISTS " + t.Schema
+	case sqlerp.DialectMySQL:
+		q = "CREATE DATABASE IF NOT EXISTS " + t.Schema + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+	default:
+		return nil
+	}
+	if _, err := t.DB.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("sqlfixture: create %s: %w", t.Schema, err)
+	}
+	return nil
+}

@@ -261,7 +261,7 @@ func product(i int) []Product {
 		p.EAN = &e
 	}
 	if i%5 != 0 {
-		w := decimal.NewFromInt(int64(i%37)).Add(dec("0.25"))
+		w := decimal.NewFromInt(int64(i % 37)).Add(dec("0.25"))
 		p.WeightKG = &w
 	}
 	if i%11 != 0 {
