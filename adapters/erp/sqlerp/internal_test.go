@@ -1,6 +1,7 @@
 package sqlerp
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -63,5 +64,60 @@ func TestCursorRoundTrip(t *testing.T) {
 	}
 	if z, err := parseCursor(""); err != nil || !z.IsZero() {
 		t.Errorf("parseCursor(\"\") = %s, %v", z, err)
+	}
+}
+
+func TestResolveImageURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ base, u, want string }{
+		{"", "foto/1.jpg", "foto/1.jpg"},
+		{"https://cdn.example.pl/img/", "/foto/1.jpg", "https://cdn.example.pl/img/foto/1.jpg"},
+		{"https://cdn.example.pl/img", `foto\1.jpg`, "https://cdn.example.pl/img/foto/1.jpg"},
+		{"https://cdn.example.pl", "https://other.example.com/a.png", "https://other.example.com/a.png"},
+	}
+	for _, tc := range tests {
+		if got := resolveImageURL(tc.base, tc.u); got != tc.want {
+			t.Errorf("resolveImageURL(%q, %q) = %q, want %q", tc.base, tc.u, got, tc.want)
+		}
+	}
+}
+
+func TestShippedQueriesCompileForEveryDialect(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{ProfileOptima, ProfileXL, ProfileGeneric} {
+		prof, err := LoadProfile(name, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dn := range Dialects {
+			d, _ := dialectFor(dn)
+			s := &Source{d: d, prof: prof, opt: Options{}.withDefaults(), loc: time.UTC, now: time.Now}
+			for _, q := range prof.Names() {
+				text, args, err := s.compile(q, map[string]any{"since": s.sinceParam(time.Time{}), "sku": "X"})
+				if err != nil {
+					t.Errorf("%s %s on %s: %v", name, q, dn, err)
+					continue
+				}
+				marks := strings.Count(text, "?")
+				switch dn {
+				case DialectPostgres:
+					marks = strings.Count(text, "$")
+				case DialectSQLServer:
+					marks = strings.Count(text, "@p")
+				}
+				if marks != len(args) {
+					t.Errorf("%s %s on %s: %d placeholders for %d arguments:\n%s", name, q, dn, marks, len(args), text)
+				}
+				if strings.Contains(text, "--") || strings.Contains(text, ":") {
+					t.Errorf("%s %s on %s: comment or unbound parameter left:\n%s", name, q, dn, text)
+				}
+			}
+		}
+	}
+	xl, _ := LoadProfile(ProfileXL, nil, "")
+	ss, _ := xl.Text(QueryImages, DialectSQLServer)
+	pg, _ := xl.Text(QueryImages, DialectPostgres)
+	if !strings.Contains(ss, "VARBINARY") || strings.Contains(pg, "VARBINARY") {
+		t.Error("the XL images query does not pick its SQL Server variant")
 	}
 }

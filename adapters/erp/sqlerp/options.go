@@ -32,6 +32,9 @@ type Options struct {
 
 	// ImageURLAttribute is the product attribute whose text is an image URL.
 	ImageURLAttribute string `yaml:"image_url_attribute" default:"ZDJECIE_URL"`
+	// ImageBaseURL is put in front of image URLs that are relative paths
+	// (an attribute holding "foto/123.jpg" instead of a full URL).
+	ImageBaseURL string `yaml:"image_base_url"`
 	// ImageAttribute is the product attribute that points at binary image
 	// data (Optima CDN.DaneBinarne). XL links images through CDN.DaneObiekty.
 	ImageAttribute string `yaml:"image_attribute" default:"ZDJECIE"`

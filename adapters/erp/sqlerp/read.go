@@ -477,7 +477,7 @@ func (s *Source) readImageRows(ctx context.Context, q string, extra map[string]a
 		pos++
 		img := catalog.Image{ProductSKU: strings.TrimSpace(r.str("sku")), Position: pos, Alt: r.str("alt")}
 		if url != "" {
-			img.URL = url
+			img.URL = resolveImageURL(s.opt.ImageBaseURL, url)
 		} else {
 			sum := sha256.Sum256(data)
 			img.ContentHash = hex.EncodeToString(sum[:])
@@ -489,6 +489,14 @@ func (s *Source) readImageRows(ctx context.Context, q string, extra map[string]a
 
 func (s *Source) readImages(ctx context.Context, q string, extra map[string]any, limit int, fn func(catalog.Record) error) error {
 	return s.readImageRows(ctx, q, extra, limit, func(ir imageRow) error { return fn(ir.img) })
+}
+
+// resolveImageURL puts base in front of a relative image path.
+func resolveImageURL(base, u string) string {
+	if base == "" || strings.Contains(u, "://") {
+		return u
+	}
+	return strings.TrimRight(base, "/") + "/" + strings.TrimLeft(strings.ReplaceAll(u, "\\", "/"), "/")
 }
 
 // ImageData is one binary image read from the ERP.
