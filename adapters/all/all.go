@@ -3,6 +3,9 @@
 package all
 
 import (
+	// ERP adapters.
+	_ "github.com/erpbridge/erpbridge/adapters/erp/sqlerp"
+
 	// Store adapters.
 	_ "github.com/erpbridge/erpbridge/adapters/store/memory"
 )

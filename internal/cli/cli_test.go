@@ -99,8 +99,19 @@ func TestVersionAndUsage(t *testing.T) {
 	}
 }
 
-func TestConfigCheckExamples(t *testing.T) {
+// setExampleEnv provides what config/example.yaml reads from outside.
+func setExampleEnv(t *testing.T) {
 	t.Setenv("ERPBRIDGE_ADMIN_TOKEN", adminToken)
+	t.Setenv("ERPBRIDGE_B2C_WEBHOOK_SECRET", webhookSecret)
+	tokenFile := filepath.Join(t.TempDir(), "read_token")
+	if err := os.WriteFile(tokenFile, []byte("read-token-from-file-77\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ERPBRIDGE_READ_TOKEN_FILE", tokenFile)
+}
+
+func TestConfigCheckExamples(t *testing.T) {
+	setExampleEnv(t)
 	files, err := filepath.Glob("../../config/*.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no example configs found: %v", err)

@@ -26,6 +26,7 @@ func TestExampleConfigs(t *testing.T) {
 	env := map[string]string{
 		"ERPBRIDGE_ADMIN_TOKEN":        "example-admin-token",
 		"ERPBRIDGE_B2C_WEBHOOK_SECRET": "example-webhook-secret",
+		"ERPBRIDGE_READ_TOKEN_FILE":    "/run/secrets/erpbridge_read_token",
 	}
 	stores, erps := testRegistries()
 	o := config.Options{
@@ -67,7 +68,12 @@ func TestExampleReferenceCase(t *testing.T) {
 	stores, erps := testRegistries()
 	cfg, err := config.LoadWith("../../config/example.yaml", config.Options{
 		Stores: stores, ERPs: erps,
-		LookupEnv: func(string) (string, bool) { return "x-secret-value", true },
+		LookupEnv: func(k string) (string, bool) {
+			if k == "ERPBRIDGE_READ_TOKEN_FILE" {
+				return "/run/secrets/erpbridge_read_token", true
+			}
+			return "x-secret-value", true
+		},
 		ReadFile: func(name string) ([]byte, error) {
 			if name == "/run/secrets/erpbridge_read_token" {
 				return []byte("y-secret-value"), nil
