@@ -113,6 +113,8 @@ Configuration is one YAML file: --config, or ERPBRIDGE_CONFIG, or ./erpbridge.ya
 		a.configCommand(),
 		a.migrateCommand(),
 		a.serveCommand(),
+		a.planCommand(),
+		a.syncCommand(),
 	)
 	return root
 }

@@ -74,8 +74,10 @@ type ProjectSummary struct {
 	Store string
 	// Desired counts the items the store should show, by kind.
 	Desired map[catalog.Kind]int
-	// Changed is how many items got a new desired state (and are dirty now).
+	// Changed is how many items got a new desired state (and are dirty now);
+	// Created is the part of them not in the shop yet.
 	Changed int
+	Created int
 	// Deactivated and Zeroed count items newly deactivated or newly at zero
 	// stock; Parked those that cannot be pushed, with Reasons samples.
 	Deactivated int
@@ -325,6 +327,9 @@ func (p *projector) product(ctx context.Context, prod catalog.Product) error {
 			allHidden = false
 		}
 	}
+	if len(prod.Axes) == 0 && len(sellable) > 0 && sellable[0] != prod.SKU {
+		prod.Axes = variantAxes(variants)
+	}
 	if p.usedCats == nil {
 		p.usedCats = map[string]bool{}
 	}
@@ -482,6 +487,9 @@ func (p *projector) put(ctx context.Context, k catalog.Kind, sku string, op stor
 		return nil
 	}
 	p.sum.Changed++
+	if op == store.OpUpsert && !p.exists(k, sku) {
+		p.sum.Created++
+	}
 	if parkReason != "" {
 		p.sum.Parked++
 		if len(p.sum.Reasons) < max(p.o.Samples, 10) {
@@ -567,4 +575,21 @@ func (p *projector) checkShare() error {
 			ErrTooManyDeactivations, p.st.ID, p.sum.Deactivated, p.sum.Zeroed, base, pct(share), pct(p.st.MaxDeactivateShare), p.st.ID)
 	}
 	return nil
+}
+
+// variantAxes are the option names the variants use, sorted, for ERPs that
+// do not list a product's axes.
+func variantAxes(vs []catalog.Variant) []string {
+	seen := map[string]bool{}
+	var axes []string
+	for _, v := range vs {
+		for k := range v.Options {
+			if !seen[k] {
+				seen[k] = true
+				axes = append(axes, k)
+			}
+		}
+	}
+	sort.Strings(axes)
+	return axes
 }

@@ -75,7 +75,7 @@ func catalogRecords(mugPrice string) []catalog.Record {
 		catalog.Category{Code: "DOM", Name: "Dom"},
 		catalog.Category{Code: "KUCH", ParentCode: "DOM", Name: "Kuchnia"},
 		catalog.Product{SKU: "KUB-1", Name: "Kubek żółty", VATRate: d("23"), Active: true, EShop: true, Categories: []string{"KUCH"}},
-		catalog.Product{SKU: "TSH", Name: "Koszulka", VATRate: d("23"), Active: true, EShop: true, Axes: []string{"rozmiar"}},
+		catalog.Product{SKU: "TSH", Name: "Koszulka", VATRate: d("23"), Active: true, EShop: true}, // axes come from the variants
 		catalog.Product{SKU: "HIDDEN", Name: "Poza sklepem", VATRate: d("23"), Active: true, EShop: false},
 		catalog.Variant{SKU: "TSH-M", ProductSKU: "TSH", Options: map[string]string{"rozmiar": "M"}, Active: true},
 		catalog.Variant{SKU: "TSH-L", ProductSKU: "TSH", Options: map[string]string{"rozmiar": "L"}, Active: true},

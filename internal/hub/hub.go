@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/erpbridge/erpbridge/internal/config"
+	"github.com/erpbridge/erpbridge/internal/engine"
 	"github.com/erpbridge/erpbridge/internal/erp"
 	"github.com/erpbridge/erpbridge/internal/logging"
+	"github.com/erpbridge/erpbridge/internal/project"
 	"github.com/erpbridge/erpbridge/internal/state"
 	"github.com/erpbridge/erpbridge/internal/store"
 )
@@ -130,4 +132,53 @@ func (h *Hub) Close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// EngineStore builds the engine's view of one configured store: its adapter,
+// features and compiled rules.
+func (h *Hub) EngineStore(id string) (*engine.Store, error) {
+	sc, ok := h.Config.StoreByID(id)
+	if !ok {
+		return nil, fmt.Errorf("no store %q in %s", id, h.Config.Path)
+	}
+	adapter, ok := h.Stores[id]
+	if !ok {
+		return nil, fmt.Errorf("store %s is disabled in %s", id, h.Config.Path)
+	}
+	tz, err := time.LoadLocation(h.Config.ERP.TimeZone)
+	if err != nil {
+		return nil, err
+	}
+	f := adapter.Features()
+	rules, err := project.FromConfig(*sc, f, tz)
+	if err != nil {
+		return nil, err
+	}
+	return &engine.Store{
+		ID: id, Adapter: adapter, Features: f, Rules: rules,
+		Delete:             sc.Rules.Removal == "delete",
+		MaxDeactivateShare: sc.Rules.MaxDeactivateShare,
+		ImageBaseURL:       h.Config.HTTP.PublicURL,
+	}, nil
+}
+
+// StoreIDs returns the ids of the enabled stores in config order, or only id
+// when it is not empty.
+func (h *Hub) StoreIDs(id string) ([]string, error) {
+	if id != "" {
+		if _, ok := h.Stores[id]; !ok {
+			if _, configured := h.Config.StoreByID(id); configured {
+				return nil, fmt.Errorf("store %s is disabled in %s", id, h.Config.Path)
+			}
+			return nil, fmt.Errorf("no store %q in %s", id, h.Config.Path)
+		}
+		return []string{id}, nil
+	}
+	var ids []string
+	for _, sc := range h.Config.Stores {
+		if _, ok := h.Stores[sc.ID]; ok {
+			ids = append(ids, sc.ID)
+		}
+	}
+	return ids, nil
 }
