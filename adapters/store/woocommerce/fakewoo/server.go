@@ -40,6 +40,10 @@ type Options struct {
 	// SiteURL is the site's home URL, sent as X-WC-Webhook-Source and used in
 	// media URLs; Start sets it to the test server's URL.
 	SiteURL string
+	// BatchLimit is the most objects one batch call takes (0: BatchLimit,
+	// WooCommerce's default; a site can lower it with the
+	// woocommerce_rest_batch_items_limit filter).
+	BatchLimit int
 	// WebhookClient delivers webhooks (nil: a client with WooCommerce's
 	// 5 second timeout).
 	WebhookClient *http.Client
@@ -48,8 +52,8 @@ type Options struct {
 // Server is the fake shop. It is an http.Handler serving BasePath; create it
 // with New (then mount or Serve it) or Start (an httptest server).
 type Server struct {
-	opts Options
-	mux  *http.ServeMux
+	opts  Options
+	table []route
 
 	// URL is the site URL when the Server was made by Start ("" otherwise);
 	// the API is at URL + BasePath.
@@ -95,6 +99,9 @@ func New(opts Options) *Server {
 	}
 	if opts.TimeZone == nil {
 		opts.TimeZone = time.UTC
+	}
+	if opts.BatchLimit <= 0 {
+		opts.BatchLimit = BatchLimit
 	}
 	if opts.WebhookClient == nil {
 		opts.WebhookClient = &http.Client{Timeout: 5 * time.Second}
@@ -329,7 +336,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if malformed {
 		rec := httptest.NewRecorder()
-		s.mux.ServeHTTP(rec, r)
+		s.dispatch(rec, r)
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
 		}
@@ -338,7 +345,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(b[:len(b)/2])
 		return
 	}
-	s.mux.ServeHTTP(w, r)
+	s.dispatch(w, r)
 }
 
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
@@ -508,48 +515,80 @@ func pathID(w http.ResponseWriter, r *http.Request, name string) (int, bool) {
 	return n, true
 }
 
+// route is one API route: its path segments ("{id}" and "{vid}" match
+// digits) and its handler per method.
+type route struct {
+	segs    []string
+	methods map[string]http.HandlerFunc
+}
+
 func (s *Server) routes() {
-	m := http.NewServeMux()
-	b := BasePath
-	edit := []string{"POST", "PUT", "PATCH"}
-	handle := func(methods []string, path string, h http.HandlerFunc) {
-		for _, meth := range methods {
-			m.HandleFunc(meth+" "+b+path, h)
-		}
+	edit := func(h http.HandlerFunc) map[string]http.HandlerFunc {
+		return map[string]http.HandlerFunc{"POST": h, "PUT": h, "PATCH": h}
 	}
-	one := func(meth string) []string { return []string{meth} }
+	item := func(get, upd, del http.HandlerFunc) map[string]http.HandlerFunc {
+		m := edit(upd)
+		m["GET"] = get
+		if del != nil {
+			m["DELETE"] = del
+		}
+		return m
+	}
+	s.table = []route{
+		{[]string{"products"}, map[string]http.HandlerFunc{"GET": s.listProducts, "POST": s.createProduct}},
+		{[]string{"products", "batch"}, edit(s.batchProducts)},
+		{[]string{"products", "categories"}, map[string]http.HandlerFunc{"GET": s.listCategories, "POST": s.createCategory}},
+		{[]string{"products", "categories", "batch"}, edit(s.batchCategories)},
+		{[]string{"products", "categories", "{id}"}, item(s.getCategory, s.updateCategory, s.deleteCategory)},
+		{[]string{"products", "{id}"}, item(s.getProduct, s.updateProduct, s.deleteProduct)},
+		{[]string{"products", "{id}", "variations"}, map[string]http.HandlerFunc{"GET": s.listVariations, "POST": s.createVariation}},
+		{[]string{"products", "{id}", "variations", "batch"}, edit(s.batchVariations)},
+		{[]string{"products", "{id}", "variations", "{vid}"}, item(s.getVariation, s.updateVariation, s.deleteVariation)},
+		{[]string{"orders"}, map[string]http.HandlerFunc{"GET": s.listOrders}},
+		{[]string{"orders", "{id}"}, item(s.getOrder, s.updateOrder, nil)},
+		{[]string{"orders", "{id}", "notes"}, map[string]http.HandlerFunc{"GET": s.listNotes, "POST": s.createNote}},
+	}
+}
 
-	handle(one("GET"), "/products", s.listProducts)
-	handle(one("POST"), "/products", s.createProduct)
-	handle(edit, "/products/batch", s.batchProducts)
-	handle(one("GET"), "/products/{id}", s.getProduct)
-	handle(edit, "/products/{id}", s.updateProduct)
-	handle(one("DELETE"), "/products/{id}", s.deleteProduct)
-
-	handle(one("GET"), "/products/{id}/variations", s.listVariations)
-	handle(one("POST"), "/products/{id}/variations", s.createVariation)
-	handle(edit, "/products/{id}/variations/batch", s.batchVariations)
-	handle(one("GET"), "/products/{id}/variations/{vid}", s.getVariation)
-	handle(edit, "/products/{id}/variations/{vid}", s.updateVariation)
-	handle(one("DELETE"), "/products/{id}/variations/{vid}", s.deleteVariation)
-
-	handle(one("GET"), "/products/categories", s.listCategories)
-	handle(one("POST"), "/products/categories", s.createCategory)
-	handle(edit, "/products/categories/batch", s.batchCategories)
-	handle(one("GET"), "/products/categories/{id}", s.getCategory)
-	handle(edit, "/products/categories/{id}", s.updateCategory)
-	handle(one("DELETE"), "/products/categories/{id}", s.deleteCategory)
-
-	handle(one("GET"), "/orders", s.listOrders)
-	handle(one("GET"), "/orders/{id}", s.getOrder)
-	handle(edit, "/orders/{id}", s.updateOrder)
-	handle(one("GET"), "/orders/{id}/notes", s.listNotes)
-	handle(one("POST"), "/orders/{id}/notes", s.createNote)
-
-	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "rest_no_route", "No route was found matching the URL and request method.", nil)
-	})
-	s.mux = m
+// dispatch finds the route for r (literal segments first, as WordPress's
+// route regexes do) and calls its handler.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	segs := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, BasePath), "/"), "/")
+	for _, rt := range s.table {
+		if len(rt.segs) != len(segs) {
+			continue
+		}
+		match := true
+		var vars [][2]string
+		for i, want := range rt.segs {
+			got := segs[i]
+			if strings.HasPrefix(want, "{") {
+				if _, err := strconv.Atoi(got); err != nil {
+					match = false
+					break
+				}
+				vars = append(vars, [2]string{strings.Trim(want, "{}"), got})
+				continue
+			}
+			if want != got {
+				match = false
+				break
+			}
+		}
+		if !match {
+			continue
+		}
+		h, ok := rt.methods[r.Method]
+		if !ok {
+			break
+		}
+		for _, v := range vars {
+			r.SetPathValue(v[0], v[1])
+		}
+		h(w, r)
+		return
+	}
+	writeError(w, http.StatusNotFound, "rest_no_route", "No route was found matching the URL and request method.", nil)
 }
 
 // batchRequest is a decoded batch body.
@@ -593,9 +632,9 @@ func (s *Server) readBatch(r *http.Request) (batchRequest, *apiError) {
 			break
 		}
 	}
-	if total > BatchLimit {
+	if total > s.opts.BatchLimit {
 		return br, errf(http.StatusRequestEntityTooLarge, "woocommerce_rest_request_entity_too_large",
-			"Unable to accept more than %d items for this request.", BatchLimit)
+			"Unable to accept more than %d items for this request.", s.opts.BatchLimit)
 	}
 	return br, nil
 }
