@@ -78,6 +78,12 @@ func (s *Store) scrub(text string) string {
 // response headers of a 2xx answer. Errors are classified (see the package
 // doc) and free of credentials.
 func (s *Store) call(ctx context.Context, method, path string, query url.Values, body, out any) (http.Header, error) {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil, fmt.Errorf("woocommerce: %s %s: store is closed", method, path)
+	}
 	u := *s.api
 	u.Path += path
 	q := url.Values{}

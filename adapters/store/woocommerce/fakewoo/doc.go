@@ -56,8 +56,20 @@
 // stock_quantity with 400 rest_invalid_param even inside a batch, so adapter
 // bugs show), and webhooks on product topics.
 //
-// Test and benchmark helpers: PlaceOrder, UpdateOrder, Product, Variations,
-// Category, Order, Notes, Counts, and switchable faults (SetLatency,
-// RateLimitNext, FailNext, MalformNext, Calls, MaxBatch). A Server is safe for
-// concurrent use.
+// Use: Start(Options{...}) for tests (an httptest server; URL is the site
+// URL, the API is at URL+BasePath), or New(...) as an http.Handler and
+// Serve(ctx, addr) for the demo. Helpers for tests and benchmarks:
+//   - shop side: PlaceOrder, UpdateOrder (as a customer or the staff would;
+//     both send order.created/order.updated), AddWebhook, SetNow (frozen
+//     clock), Credentials;
+//   - inspection: Product(sku), ProductByID, Variations, Category(slug),
+//     Order, Notes, Counts, Deliveries, WebhookStatus, Writes, and the
+//     Revision counters on Product and Order (changed only by real changes);
+//   - faults: SetLatency, DelayNext, RateLimitNext (429 + Retry-After),
+//     FailNext (500), RejectAuthNext (401), MalformNext (applied, answer
+//     cut), Options.BatchLimit (a site that lowered the batch limit);
+//   - counters: Calls, MaxBatch (largest batch seen), ResetCalls;
+//   - Sign computes the X-WC-Webhook-Signature of a body.
+//
+// A Server is safe for concurrent use.
 package fakewoo
