@@ -133,12 +133,16 @@ func (s *Store) Orders(ctx context.Context, since time.Time, pageToken string) (
 	since = since.UTC()
 	after := since.Truncate(time.Second).Add(-time.Second)
 	q := url.Values{
-		"modified_after": {after.Format(wpDate)},
-		"dates_are_gmt":  {"true"},
-		"orderby":        {"modified"},
-		"order":          {"asc"},
-		"per_page":       {strconv.Itoa(s.conn.OrderPageSize)},
-		"page":           {strconv.Itoa(pageNo)},
+		"dates_are_gmt": {"true"},
+		"orderby":       {"modified"},
+		"order":         {"asc"},
+		"per_page":      {strconv.Itoa(s.conn.OrderPageSize)},
+		"page":          {strconv.Itoa(pageNo)},
+	}
+	if after.Year() >= 1971 {
+		// Earlier cursors (the zero time: "everything") are left out:
+		// WordPress rejects dates before the epoch.
+		q.Set("modified_after", after.Format(wpDate))
 	}
 	var raws []json.RawMessage
 	h, err := s.call(ctx, http.MethodGet, "/orders", q, nil, &raws)

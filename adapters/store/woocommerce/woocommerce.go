@@ -30,6 +30,8 @@
 //     own "prices entered with tax" setting decides the basis; set
 //     connection.prices_include_tax to have the adapter refuse documents on
 //     the other basis.
+//   - ProductDoc.EAN is global_unique_id (WooCommerce 9.2+). VATRate is not
+//     sent: WooCommerce taxes by tax class, set up in the shop.
 //   - Stock: manage_stock true, integer stock_quantity, backorders "notify"
 //     for OnBackorder else "no", and stock_status (WooCommerce recomputes it
 //     from the quantity when stock is managed).
@@ -141,7 +143,10 @@ var (
 )
 
 // New builds a Store from p. Connection and Credentials may be given as
-// values or pointers. It does not call the shop.
+// values or pointers. p.Logger is used as given (the hub's per-store logger
+// already carries the store and adapter attributes); calls are logged at
+// debug level with method, path (never the query), status and duration.
+// It does not call the shop.
 func New(p store.Params) (*Store, error) {
 	var conn Connection
 	switch c := p.Connection.(type) {
@@ -215,7 +220,9 @@ func New(p store.Params) (*Store, error) {
 	}, nil
 }
 
-// Features implements store.Store.
+// Features implements store.Store. WooCommerce has no built-in rate limit;
+// Rate and Burst are a polite default for shared hosting (the store's
+// config can change them).
 func (s *Store) Features() store.Features {
 	return store.Features{
 		BatchSize:      s.conn.BatchSize,

@@ -267,12 +267,6 @@ func (s *Server) MaxBatch() int { return int(s.maxBatch.Load()) }
 // with a different value, deleted). Re-sending the same state adds nothing.
 func (s *Server) Writes() int64 { return s.writes.Load() }
 
-func (s *Server) clock() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.now().UTC().Truncate(time.Second)
-}
-
 // ServeHTTP implements http.Handler: counts the call, applies the switched
 // on faults, checks credentials and routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
