@@ -697,7 +697,11 @@ func (r *run) products(ctx context.Context) error {
 			return
 		}
 		it := r.items[op.item]
-		r.known[it.SKU] = loc{id: e.ID, typ: "product"}
+		if it.Op == store.OpDelete {
+			delete(r.known, it.SKU)
+		} else {
+			r.known[it.SKU] = loc{id: e.ID, typ: "product"}
+		}
 		r.ok(op.item, strconv.Itoa(e.ID))
 	})
 }
@@ -829,7 +833,11 @@ func (r *run) variants(ctx context.Context) error {
 			}
 			return v.d.Options
 		})
-		if changed || p.Type != "variable" {
+		upserts := false
+		for _, v := range byParent[pid] {
+			upserts = upserts || v.d != nil
+		}
+		if upserts && (changed || p.Type != "variable") {
 			parentOps = append(parentOps, batchOp{item: byParent[pid][0].i, obj: map[string]any{"id": pid, "type": "variable", "attributes": attrs}})
 		}
 	}
@@ -899,8 +907,13 @@ func (r *run) variants(ctx context.Context) error {
 				r.fail(op.item, err)
 				return
 			}
+			it := r.items[op.item]
 			l := loc{parent: pid, id: e.ID, typ: "variation"}
-			r.known[r.items[op.item].SKU] = l
+			if it.Op == store.OpDelete {
+				delete(r.known, it.SKU)
+			} else {
+				r.known[it.SKU] = l
+			}
 			r.ok(op.item, l.shopID())
 		})
 		if err != nil {

@@ -649,3 +649,52 @@ func TestImagesAndVariantsIdempotent(t *testing.T) {
 		t.Errorf("attributes %+v", p2.Attributes)
 	}
 }
+
+func TestDeleteAndDeactivate(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	cat := store.Item{Kind: catalog.KindCategory, SKU: "C1", Op: store.OpUpsert, Doc: &store.CategoryDoc{Code: "C1", Name: "One"}}
+	parent := store.Item{Kind: catalog.KindProduct, SKU: "P", Op: store.OpUpsert,
+		Doc: &store.ProductDoc{SKU: "P", Name: "P", Axes: []string{"size"}, Active: true}}
+	v := store.Item{Kind: catalog.KindVariant, SKU: "P-S", Op: store.OpUpsert,
+		Doc: &store.ProductDoc{SKU: "P-S", ParentSKU: "P", Name: "P S", Options: map[string]string{"size": "S"}, Active: true}}
+	res := mustPush(t, b.st, cat, parent, v, productItem("Q"), priceItem("P-S", "5"), stockItem("P-S", "3"))
+	if !strings.Contains(res[2].ShopID, "/") || res[4].ShopID != res[2].ShopID {
+		t.Errorf("variant shop ids %q (push) %q (price)", res[2].ShopID, res[4].ShopID)
+	}
+	res2 := mustPush(t, b.st,
+		store.Item{Kind: catalog.KindCategory, SKU: "C1", ShopID: res[0].ShopID, Op: store.OpDeactivate},
+		store.Item{Kind: catalog.KindPrice, SKU: "P-S", Op: store.OpDeactivate},
+		store.Item{Kind: catalog.KindStock, SKU: "P-S", Op: store.OpDeactivate},
+		store.Item{Kind: catalog.KindProduct, SKU: "Q", ShopID: res[3].ShopID, Op: store.OpDeactivate},
+	)
+	if res2[0].ShopID != res[0].ShopID {
+		t.Errorf("category deactivate gave %q", res2[0].ShopID)
+	}
+	if p, _ := b.fake.Product("P-S"); p.RegularPrice != "" || p.StockStatus != "outofstock" {
+		t.Errorf("deactivated price/stock: %q %q", p.RegularPrice, p.StockStatus)
+	}
+	if q, _ := b.fake.Product("Q"); q.Status != "draft" {
+		t.Errorf("deactivated product is %q", q.Status)
+	}
+	mustPush(t, b.st,
+		store.Item{Kind: catalog.KindVariant, SKU: "P-S", ShopID: res[2].ShopID, Op: store.OpDelete},
+		store.Item{Kind: catalog.KindCategory, SKU: "C1", Op: store.OpDelete},
+		store.Item{Kind: catalog.KindProduct, SKU: "Q", Op: store.OpDelete},
+	)
+	products, variations, categories, _, _ := b.fake.Counts()
+	if products != 1 || variations != 0 || categories != 0 {
+		t.Errorf("after deletes: %d products, %d variations, %d categories; want 1, 0, 0", products, variations, categories)
+	}
+	// Pushed again, the category is created anew (the cache does not keep
+	// the deleted id).
+	if r := mustPush(t, b.st, cat); r[0].ShopID == res[0].ShopID {
+		t.Errorf("re-created category reuses the deleted id %q", r[0].ShopID)
+	}
+	// A category whose name exists under the same parent with another slug.
+	other := store.Item{Kind: catalog.KindCategory, SKU: "C2", Op: store.OpUpsert, Doc: &store.CategoryDoc{Code: "C2", Name: "One"}}
+	r, err := b.st.Push(t.Context(), []store.Item{other})
+	if err != nil || !fault.IsPermanent(r[0].Err) || !strings.Contains(r[0].Err.Error(), "term_exists") {
+		t.Errorf("same name, other code: %v %v", r, err)
+	}
+}
