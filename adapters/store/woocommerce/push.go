@@ -737,6 +737,12 @@ func (r *run) productObject(ctx context.Context, d *store.ProductDoc, cur *wcPro
 	var curAttrs []wcAttribute
 	if cur != nil {
 		curImages, curAttrs = cur.Images, cur.Attributes
+		// On update the type changes only to make a product variable: a
+		// bound grouped or external product keeps its type, and a
+		// variable one is not made simple (its variations would be lost).
+		if typ != "variable" || cur.Type == "variable" {
+			delete(obj, "type")
+		}
 	}
 	if imgs, changed := imagesField(curImages, d.Images); changed {
 		obj["images"] = imgs
