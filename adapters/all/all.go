@@ -8,4 +8,5 @@ import (
 
 	// Store adapters.
 	_ "github.com/erpbridge/erpbridge/adapters/store/memory"
+	_ "github.com/erpbridge/erpbridge/adapters/store/woocommerce"
 )
