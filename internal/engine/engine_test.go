@@ -378,3 +378,36 @@ func TestPlanWritesNothing(t *testing.T) {
 		t.Fatalf("plan wrote %d items", counts.Total)
 	}
 }
+
+func TestOwnedFieldsStayAsTheShopHasThem(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.st.Rules.Product.Owned = []string{"description"}
+	recs := catalogRecords("19.90")
+	mug := recs[2].(catalog.Product)
+	mug.Description = "Opis z ERP"
+	recs[2] = mug
+	b.erp.set(recs...)
+	b.snapshot(t)
+	b.sync(t)
+	if p, _ := b.shop.Product("KUB-1"); p.Description != "Opis z ERP" {
+		t.Fatalf("first push description = %q", p.Description)
+	}
+
+	// The ERP changes the description and the name: the name goes out, the
+	// description the store owns does not.
+	mug.Description, mug.Name = "Nowy opis z ERP", "Kubek żółty duży"
+	recs[2] = mug
+	b.erp.set(recs...)
+	b.snapshot(t)
+	// (Products and variants are pushed once more here: after their first
+	// push their documents leave the owned fields out.)
+	_, pu := b.sync(t)
+	if pu.Pushed != 4 || pu.Failed+pu.Parked != 0 {
+		t.Fatalf("push after a name change = %+v", pu)
+	}
+	p, _ := b.shop.Product("KUB-1")
+	if p.Name != "Kubek żółty duży" || p.Description != "Opis z ERP" {
+		t.Fatalf("after update: name %q, description %q", p.Name, p.Description)
+	}
+}

@@ -457,10 +457,40 @@ func productDoc(it store.Item) (*store.ProductDoc, error) {
 	if d.SKU != "" && d.SKU != it.SKU {
 		return nil, fault.Permanentf("woocommerce: %s %q: document is for SKU %q", it.Kind, it.SKU, d.SKU)
 	}
-	if strings.TrimSpace(d.Name) == "" {
+	if strings.TrimSpace(d.Name) == "" && !(it.ShopID != "" && slices.Contains(d.Keep, "name")) {
 		return nil, fault.Permanentf("woocommerce: %s %q: name is empty", it.Kind, it.SKU)
 	}
 	return d, nil
+}
+
+// keepOwned drops from an update object the fields the store owns
+// (ProductDoc.Keep): the shop keeps its own values.
+func keepOwned(obj map[string]any, d *store.ProductDoc) {
+	for _, f := range d.Keep {
+		switch f {
+		case "name", "description", "categories":
+			delete(obj, f)
+		case "images":
+			delete(obj, "images")
+			delete(obj, "image")
+		}
+	}
+}
+
+// ownedAttributes returns d with the shop's current non-variation
+// attributes when the store owns attributes, so an update keeps them.
+func ownedAttributes(d *store.ProductDoc, cur []wcAttribute) *store.ProductDoc {
+	if !slices.Contains(d.Keep, "attributes") {
+		return d
+	}
+	dd := *d
+	dd.Attributes = map[string]string{}
+	for _, a := range cur {
+		if !a.Variation && len(a.Options) > 0 {
+			dd.Attributes[a.Name] = a.Options[0]
+		}
+	}
+	return &dd
 }
 
 // target returns where an item lives: its shop id, else its SKU's lookup.
@@ -747,7 +777,10 @@ func (r *run) productObject(ctx context.Context, d *store.ProductDoc, cur *wcPro
 	if imgs, changed := imagesField(curImages, d.Images); changed {
 		obj["images"] = imgs
 	}
-	obj["attributes"] = attributesField(curAttrs, d)
+	obj["attributes"] = attributesField(curAttrs, ownedAttributes(d, curAttrs))
+	if cur != nil {
+		keepOwned(obj, d)
+	}
 	return obj, nil
 }
 
@@ -900,6 +933,9 @@ func (r *run) variants(ctx context.Context) error {
 					c = &x
 				}
 				obj := variationObject(v.d, c)
+				if c != nil {
+					keepOwned(obj, v.d)
+				}
 				if v.found {
 					obj["id"] = v.loc.id
 					updates = append(updates, batchOp{item: v.i, obj: obj})

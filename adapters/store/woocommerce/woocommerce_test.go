@@ -698,3 +698,21 @@ func TestDeleteAndDeactivate(t *testing.T) {
 		t.Errorf("same name, other code: %v %v", r, err)
 	}
 }
+
+// TestKeepOwnedFields: an update with ProductDoc.Keep leaves those fields as
+// the shop has them (a B2B shop keeps its own descriptions and name).
+func TestKeepOwnedFields(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	item := productItem("OWN-1")
+	item.Doc.(*store.ProductDoc).Description = "Opis z ERP"
+	res := mustPush(t, b.st, item)
+
+	update := store.Item{Kind: catalog.KindProduct, SKU: "OWN-1", ShopID: res[0].ShopID, Op: store.OpUpsert,
+		Doc: &store.ProductDoc{SKU: "OWN-1", Active: false, VATRate: dec("23"), Keep: []string{"description", "name"}}}
+	mustPush(t, b.st, update)
+	p, _ := b.fake.Product("OWN-1")
+	if p.Description != "Opis z ERP" || p.Name != "Product OWN-1" || p.Status == "publish" {
+		t.Fatalf("after an update keeping name and description: %q %q %s", p.Name, p.Description, p.Status)
+	}
+}
