@@ -182,3 +182,24 @@ func (h *Hub) StoreIDs(id string) ([]string, error) {
 	}
 	return ids, nil
 }
+
+// Runner returns the engine's scheduler over every enabled store.
+func (h *Hub) Runner() (*engine.Runner, error) {
+	ids, err := h.StoreIDs("")
+	if err != nil {
+		return nil, err
+	}
+	r := &engine.Runner{
+		DB: h.State, ERP: h.ERP, Log: h.Log,
+		Schedules:      h.Config.Schedules,
+		MaxRemoveShare: h.Config.ERP.MaxRemoveShare,
+	}
+	for _, id := range ids {
+		st, err := h.EngineStore(id)
+		if err != nil {
+			return nil, err
+		}
+		r.Stores = append(r.Stores, st)
+	}
+	return r, nil
+}

@@ -174,6 +174,23 @@ WHERE store = ? ORDER BY kind, sku`), store)
 	return nil
 }
 
+// ResetAcked forgets what store acknowledged, so every item is pushed again
+// (a full reconcile that repairs drift made in the shop). Shop ids and
+// parking stay. It returns how many items became dirty.
+func (db *DB) ResetAcked(ctx context.Context, store string) (int, error) {
+	now := db.tv(db.now())
+	res, err := db.x.ExecContext(ctx, db.q(`UPDATE store_items SET acked_hash = NULL, attempts = 0, next_attempt_at = ?, updated_at = ?
+WHERE store = ? AND acked_hash IS NOT NULL`), now, now, store)
+	if err != nil {
+		return 0, fmt.Errorf("state: reset acknowledged of %s: %w", store, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("state: reset acknowledged of %s: %w", store, err)
+	}
+	return int(n), nil
+}
+
 // ParkedItems returns up to limit parked items of store, by kind and SKU.
 func (db *DB) ParkedItems(ctx context.Context, store string, limit int) ([]StoreItem, error) {
 	if limit <= 0 {

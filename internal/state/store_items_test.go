@@ -288,6 +288,12 @@ func testStoreItemsByKind(t *testing.T, open opener) {
 	if len(all) != 3 || all[0].Kind != "price" || all[1].SKU != "P1" || all[1].ShopID != "s1" || all[1].Dirty() || !all[2].Dirty() {
 		t.Fatalf("StreamStoreItems(b2c) = %+v", all)
 	}
+	if n, err := db.ResetAcked(ctx, "b2c"); err != nil || n != 1 {
+		t.Fatalf("ResetAcked = %d, %v; want 1", n, err)
+	}
+	if it, _ := db.GetStoreItem(ctx, "b2c", "product", "P1"); !it.Dirty() || it.ShopID != "s1" {
+		t.Fatalf("after ResetAcked: %+v", it)
+	}
 	stop := errors.New("stop")
 	n := 0
 	if err := db.StreamStoreItems(ctx, "b2c", func(StoreItem) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
