@@ -26,6 +26,7 @@ const crypto = require('node:crypto');
 const path = require('node:path');
 const {
     bootstrap,
+    ConfigService,
     DefaultLogger,
     DefaultSearchPlugin,
     dummyPaymentHandler,
@@ -93,10 +94,12 @@ function address(a) {
 
 // apiOrder renders an Order entity with the field names the adapter's Admin
 // API query uses, so one parser reads both.
-function apiOrder(o) {
+function apiOrder(o, channel, precision) {
     const c = o.customer;
     return {
         id: String(o.id),
+        pricesIncludeTax: channel ? !!channel.pricesIncludeTax : undefined,
+        moneyPrecision: precision,
         code: o.code,
         state: o.state,
         active: o.active,
@@ -168,6 +171,7 @@ function subscribeWebhooks(app) {
     const secret = process.env.ERPBRIDGE_WEBHOOK_SECRET || '';
     const eventBus = app.get(EventBus);
     const orders = app.get(OrderService);
+    const precision = app.get(ConfigService).entityOptions.moneyStrategy.precision ?? 2;
     const send = (name, ev) => {
         // Deliveries are hints: the hub also polls. One try, logged on failure.
         (async () => {
@@ -179,7 +183,7 @@ function subscribeWebhooks(app) {
                 occurredAt: new Date().toISOString(),
                 fromState: ev.fromState,
                 toState: ev.toState,
-                order: apiOrder(order),
+                order: apiOrder(order, ev.ctx.channel, precision),
             });
             await deliver(url, secret, body, eventId);
         })().catch(err => console.error('erpbridge webhook ' + name + ' failed: ' + err.message));

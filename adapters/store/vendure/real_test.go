@@ -1,0 +1,513 @@
+package vendure
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/erpbridge/erpbridge/internal/catalog"
+	"github.com/erpbridge/erpbridge/internal/fault"
+	"github.com/erpbridge/erpbridge/internal/store"
+)
+
+// realServer returns the URL of a running Vendure server (scripts/vendure/run.sh
+// start) or skips the test.
+func realServer(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("ERPBRIDGE_TEST_VENDURE")
+	if u == "" {
+		t.Skip("set ERPBRIDGE_TEST_VENDURE to a Vendure server's URL (scripts/vendure/run.sh start prints it) to run the real-server tests")
+	}
+	return strings.TrimRight(u, "/")
+}
+
+func realCreds() (string, string) {
+	user, pass := os.Getenv("VENDURE_SUPERADMIN_USER"), os.Getenv("VENDURE_SUPERADMIN_PASS")
+	if user == "" {
+		user = "superadmin"
+	}
+	if pass == "" {
+		pass = "superadmin"
+	}
+	return user, pass
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// adminClient is a logged-in Admin API client for the test's own calls.
+func adminClient(t *testing.T, base string) *client {
+	user, pass := realCreds()
+	return &client{hc: &http.Client{Timeout: 30 * time.Second}, endpoint: base + "/admin-api", username: user, password: pass, log: testLogger(t)}
+}
+
+func gql(t *testing.T, c *client, query string, vars map[string]any, out any) {
+	t.Helper()
+	if err := c.call(context.Background(), "test", query, vars, out); err != nil {
+		t.Fatalf("admin api: %v\nquery: %s", err, query)
+	}
+}
+
+// setupChannel does Vendure's one-time channel setup when it is not done
+// yet: Poland as country and zone, PLN with prices including tax, a 23% tax
+// rate, a courier shipping method and the dummy payment method.
+func setupChannel(t *testing.T, c *client) {
+	t.Helper()
+	var st struct {
+		ActiveChannel struct {
+			ID                  string `json:"id"`
+			DefaultCurrencyCode string `json:"defaultCurrencyCode"`
+			PricesIncludeTax    bool   `json:"pricesIncludeTax"`
+			DefaultTaxZone      *struct {
+				ID string `json:"id"`
+			} `json:"defaultTaxZone"`
+		} `json:"activeChannel"`
+		Countries struct {
+			Items []struct{ ID, Code string } `json:"items"`
+		} `json:"countries"`
+		Zones struct {
+			Items []struct{ ID, Name string } `json:"items"`
+		} `json:"zones"`
+		TaxCategories struct {
+			Items []struct{ ID, Name string } `json:"items"`
+		} `json:"taxCategories"`
+		TaxRates struct {
+			Items []struct{ ID, Name string } `json:"items"`
+		} `json:"taxRates"`
+		ShippingMethods struct {
+			Items []struct{ ID, Code string } `json:"items"`
+		} `json:"shippingMethods"`
+		PaymentMethods struct {
+			Items []struct{ ID, Code string } `json:"items"`
+		} `json:"paymentMethods"`
+	}
+	gql(t, c, `{
+  activeChannel { id defaultCurrencyCode pricesIncludeTax defaultTaxZone { id } }
+  countries(options: { filter: { code: { eq: "PL" } } }) { items { id code } }
+  zones(options: { filter: { name: { eq: "Poland" } } }) { items { id name } }
+  taxCategories(options: { filter: { name: { eq: "VAT 23" } } }) { items { id name } }
+  taxRates(options: { filter: { name: { eq: "VAT 23 PL" } } }) { items { id name } }
+  shippingMethods(options: { filter: { code: { eq: "courier" } } }) { items { id code } }
+  paymentMethods(options: { filter: { code: { eq: "dummy" } } }) { items { id code } }
+}`, nil, &st)
+	var countryID, zoneID, catID string
+	if len(st.Countries.Items) > 0 {
+		countryID = st.Countries.Items[0].ID
+	} else {
+		var out struct {
+			CreateCountry struct{ ID string } `json:"createCountry"`
+		}
+		gql(t, c, `mutation { createCountry(input: { code: "PL", enabled: true, translations: [{ languageCode: en, name: "Poland" }] }) { id } }`, nil, &out)
+		countryID = out.CreateCountry.ID
+	}
+	if len(st.Zones.Items) > 0 {
+		zoneID = st.Zones.Items[0].ID
+	} else {
+		var out struct {
+			CreateZone struct{ ID string } `json:"createZone"`
+		}
+		gql(t, c, `mutation($m: [ID!]) { createZone(input: { name: "Poland", memberIds: $m }) { id } }`, map[string]any{"m": []string{countryID}}, &out)
+		zoneID = out.CreateZone.ID
+	}
+	ac := st.ActiveChannel
+	if ac.DefaultTaxZone == nil || ac.DefaultTaxZone.ID != zoneID || ac.DefaultCurrencyCode != "PLN" || !ac.PricesIncludeTax {
+		var out struct {
+			UpdateChannel unionResult `json:"updateChannel"`
+		}
+		gql(t, c, `mutation($id: ID!, $z: ID!) { updateChannel(input: {
+  id: $id, defaultTaxZoneId: $z, defaultShippingZoneId: $z,
+  defaultCurrencyCode: PLN, availableCurrencyCodes: [PLN], pricesIncludeTax: true
+}) { __typename ... on Channel { id } ... on ErrorResult { errorCode message } } }`, map[string]any{"id": ac.ID, "z": zoneID}, &out)
+		if out.UpdateChannel.ErrorCode != "" {
+			t.Fatalf("updateChannel: %s %s", out.UpdateChannel.ErrorCode, out.UpdateChannel.Message)
+		}
+	}
+	if len(st.TaxCategories.Items) > 0 {
+		catID = st.TaxCategories.Items[0].ID
+	} else {
+		var out struct {
+			CreateTaxCategory struct{ ID string } `json:"createTaxCategory"`
+		}
+		gql(t, c, `mutation { createTaxCategory(input: { name: "VAT 23", isDefault: true }) { id } }`, nil, &out)
+		catID = out.CreateTaxCategory.ID
+	}
+	if len(st.TaxRates.Items) == 0 {
+		gql(t, c, `mutation($c: ID!, $z: ID!) { createTaxRate(input: { name: "VAT 23 PL", enabled: true, value: 23, categoryId: $c, zoneId: $z }) { id } }`,
+			map[string]any{"c": catID, "z": zoneID}, nil)
+	}
+	if len(st.ShippingMethods.Items) == 0 {
+		gql(t, c, `mutation { createShippingMethod(input: {
+  code: "courier", fulfillmentHandler: "manual-fulfillment",
+  checker: { code: "default-shipping-eligibility-checker", arguments: [{ name: "orderMinimum", value: "0" }] },
+  calculator: { code: "default-shipping-calculator", arguments: [
+    { name: "rate", value: "1500" }, { name: "includesTax", value: "include" }, { name: "taxRate", value: "23" } ] },
+  translations: [{ languageCode: en, name: "Courier", description: "" }]
+}) { id } }`, nil, nil)
+	}
+	if len(st.PaymentMethods.Items) == 0 {
+		gql(t, c, `mutation { createPaymentMethod(input: {
+  code: "dummy", enabled: true,
+  handler: { code: "dummy-payment-handler", arguments: [{ name: "automaticSettle", value: "true" }] },
+  translations: [{ languageCode: en, name: "Dummy" }]
+}) { id } }`, nil, nil)
+	}
+}
+
+// shopSession is a customer's session on the Shop API.
+type shopSession struct {
+	t     *testing.T
+	url   string
+	token string
+}
+
+func (s *shopSession) do(query string, vars map[string]any, out any) {
+	s.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/shop-api", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("shop api: %v", err)
+	}
+	defer resp.Body.Close()
+	if tok := resp.Header.Get("vendure-auth-token"); tok != "" {
+		s.token = tok
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	var env struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []gqlError      `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &env); err != nil || len(env.Errors) > 0 {
+		s.t.Fatalf("shop api: HTTP %d %s\nquery: %s", resp.StatusCode, raw, query)
+	}
+	if out != nil {
+		if err := json.Unmarshal(env.Data, out); err != nil {
+			s.t.Fatalf("shop api: decode: %v", err)
+		}
+	}
+}
+
+// expectOK fails unless the union answer under key is the wanted type.
+func expectOK(t *testing.T, what string, r unionResult, typ string) {
+	t.Helper()
+	if r.Typename != typ {
+		t.Fatalf("%s: got %s %s %s", what, r.Typename, r.ErrorCode, r.Message)
+	}
+}
+
+// placeOrder buys qty of the variant through the Shop API and returns the
+// order's code.
+func placeOrder(t *testing.T, base, variantID string, qty int) string {
+	t.Helper()
+	s := &shopSession{t: t, url: base}
+	var add struct {
+		R unionResult `json:"addItemToOrder"`
+	}
+	s.do(`mutation($v: ID!, $q: Int!) { addItemToOrder(productVariantId: $v, quantity: $q) {
+  __typename ... on Order { id state } ... on ErrorResult { errorCode message } } }`,
+		map[string]any{"v": variantID, "q": qty}, &add)
+	expectOK(t, "addItemToOrder", add.R, "Order")
+	var cust struct {
+		R unionResult `json:"setCustomerForOrder"`
+	}
+	s.do(`mutation { setCustomerForOrder(input: { emailAddress: "jan.kowalski@example.com", firstName: "Jan", lastName: "Kowalski" }) {
+  __typename ... on Order { id } ... on ErrorResult { errorCode message } } }`, nil, &cust)
+	expectOK(t, "setCustomerForOrder", cust.R, "Order")
+	var addr struct {
+		R unionResult `json:"setOrderShippingAddress"`
+	}
+	s.do(`mutation { setOrderShippingAddress(input: {
+  fullName: "Jan Kowalski", streetLine1: "ul. Prosta 1", city: "Warszawa", postalCode: "00-001", countryCode: "PL", phoneNumber: "+48123456789" }) {
+  __typename ... on Order { id } ... on ErrorResult { errorCode message } } }`, nil, &addr)
+	expectOK(t, "setOrderShippingAddress", addr.R, "Order")
+	var methods struct {
+		EligibleShippingMethods []struct{ ID, Code string } `json:"eligibleShippingMethods"`
+	}
+	s.do(`{ eligibleShippingMethods { id code } }`, nil, &methods)
+	methodID := ""
+	for _, m := range methods.EligibleShippingMethods {
+		if m.Code == "courier" {
+			methodID = m.ID
+		}
+	}
+	if methodID == "" {
+		t.Fatalf("no courier shipping method among %+v", methods.EligibleShippingMethods)
+	}
+	var ship struct {
+		R unionResult `json:"setOrderShippingMethod"`
+	}
+	s.do(`mutation($m: [ID!]!) { setOrderShippingMethod(shippingMethodId: $m) {
+  __typename ... on Order { id } ... on ErrorResult { errorCode message } } }`, map[string]any{"m": []string{methodID}}, &ship)
+	expectOK(t, "setOrderShippingMethod", ship.R, "Order")
+	var tr struct {
+		R unionResult `json:"transitionOrderToState"`
+	}
+	s.do(`mutation { transitionOrderToState(state: "ArrangingPayment") {
+  __typename ... on Order { id state } ... on ErrorResult { errorCode message } } }`, nil, &tr)
+	expectOK(t, "transitionOrderToState", tr.R, "Order")
+	var pay struct {
+		R struct {
+			unionResult
+			Code string `json:"code"`
+		} `json:"addPaymentToOrder"`
+	}
+	s.do(`mutation { addPaymentToOrder(input: { method: "dummy", metadata: {} }) {
+  __typename ... on Order { id code state } ... on ErrorResult { errorCode message } } }`, nil, &pay)
+	expectOK(t, "addPaymentToOrder", pay.R.unionResult, "Order")
+	if pay.R.State != "PaymentSettled" {
+		t.Fatalf("order %s is %s after payment, want PaymentSettled", pay.R.Code, pay.R.State)
+	}
+	return pay.R.ID
+}
+
+func randomTag(t *testing.T) string {
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return strings.ToUpper(hex.EncodeToString(b))
+}
+
+func newRealStore(t *testing.T, base string) *Store {
+	t.Helper()
+	user, pass := realCreds()
+	st, err := New(context.Background(), store.Params{
+		StoreID:     "vendure-real",
+		Connection:  &Connection{URL: base},
+		Credentials: &Credentials{Username: user, Password: pass, WebhookSecret: "real-test-secret"},
+		Logger:      testLogger(t),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st.(*Store)
+}
+
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func TestVendureRealServer(t *testing.T) {
+	base := realServer(t)
+	admin := adminClient(t, base)
+	setupChannel(t, admin)
+	s := newRealStore(t, base)
+	ctx := context.Background()
+	started := time.Now().UTC()
+	tag := randomTag(t)
+	mug, tee := "VT"+tag+"-MUG", "VT"+tag+"-TEE"
+	red, blue := tee+"-RED-M", tee+"-BLUE-L"
+	vat := dec("23")
+	items := []store.Item{
+		{Kind: catalog.KindProduct, SKU: mug, Op: store.OpUpsert, Doc: &store.ProductDoc{SKU: mug, Name: "Kubek", Description: "Kubek 300 ml", VATRate: vat, Active: true}},
+		{Kind: catalog.KindProduct, SKU: tee, Op: store.OpUpsert, Doc: &store.ProductDoc{SKU: tee, Name: "Koszulka", Axes: []string{"Kolor", "Rozmiar"}, VATRate: vat, Active: true}},
+		{Kind: catalog.KindVariant, SKU: red, Op: store.OpUpsert, Doc: &store.ProductDoc{SKU: red, ParentSKU: tee, Name: "Koszulka czerwona M", Options: map[string]string{"Kolor": "Czerwony", "Rozmiar": "M"}, VATRate: vat, Active: true}},
+		{Kind: catalog.KindVariant, SKU: blue, Op: store.OpUpsert, Doc: &store.ProductDoc{SKU: blue, ParentSKU: tee, Options: map[string]string{"Kolor": "Niebieski", "Rozmiar": "L"}, VATRate: vat, Active: true}},
+		{Kind: catalog.KindPrice, SKU: mug, Op: store.OpUpsert, Doc: &store.PriceDoc{SKU: mug, Currency: "PLN", Gross: true, Regular: dec("49.99")}},
+		{Kind: catalog.KindPrice, SKU: red, Op: store.OpUpsert, Doc: &store.PriceDoc{SKU: red, Currency: "PLN", Gross: true, Regular: dec("79")}},
+		{Kind: catalog.KindPrice, SKU: blue, Op: store.OpUpsert, Doc: &store.PriceDoc{SKU: blue, Currency: "PLN", Gross: true, Regular: dec("81.50")}},
+		{Kind: catalog.KindStock, SKU: mug, Op: store.OpUpsert, Doc: &store.StockDoc{SKU: mug, Quantity: dec("10")}},
+		{Kind: catalog.KindStock, SKU: red, Op: store.OpUpsert, Doc: &store.StockDoc{SKU: red, Quantity: dec("5")}},
+		{Kind: catalog.KindStock, SKU: blue, Op: store.OpUpsert, Doc: &store.StockDoc{SKU: blue, Quantity: dec("7.9")}},
+		// Bad items fail alone.
+		{Kind: catalog.KindPrice, SKU: mug + "-NOPE", Op: store.OpUpsert, Doc: &store.PriceDoc{SKU: mug + "-NOPE", Currency: "PLN", Gross: true, Regular: dec("1")}},
+		{Kind: catalog.KindPrice, SKU: red, Op: store.OpUpsert, Doc: &store.PriceDoc{SKU: red, Currency: "PLN", Gross: true, Regular: dec("79.001")}},
+	}
+	res, err := s.Push(ctx, items)
+	if err != nil {
+		t.Fatalf("push: %v", err)
+	}
+	if len(res) != len(items) {
+		t.Fatalf("push: %d results for %d items", len(res), len(items))
+	}
+	for i, r := range res[:10] {
+		if r.Err != nil || r.ShopID == "" {
+			t.Fatalf("item %d (%s %s): shop id %q, err %v", i, r.Kind, r.SKU, r.ShopID, r.Err)
+		}
+	}
+	for _, r := range res[10:] {
+		if !fault.IsPermanent(r.Err) {
+			t.Errorf("bad item %s %s: err %v, want a permanent error", r.Kind, r.SKU, r.Err)
+		}
+	}
+
+	// The same state again finds the same entities and changes nothing.
+	again, err := s.Push(ctx, items[:10])
+	if err != nil {
+		t.Fatalf("push again: %v", err)
+	}
+	for i, r := range again {
+		if r.Err != nil || r.ShopID != res[i].ShopID {
+			t.Errorf("push again item %d (%s): shop id %q err %v, first push gave %q", i, r.SKU, r.ShopID, r.Err, res[i].ShopID)
+		}
+	}
+
+	// Read back through the Admin API.
+	var back struct {
+		ProductVariants struct {
+			Items []struct {
+				ID           string `json:"id"`
+				SKU          string `json:"sku"`
+				PriceWithTax int64  `json:"priceWithTax"`
+				StockOnHand  int64  `json:"stockOnHand"`
+				Enabled      bool   `json:"enabled"`
+				Product      struct {
+					ID, Name string
+				} `json:"product"`
+				Options []struct{ Name string } `json:"options"`
+			} `json:"items"`
+		} `json:"productVariants"`
+	}
+	gql(t, admin, `query($s: [String!]!) { productVariants(options: { filter: { sku: { in: $s } } }) {
+  items { id sku priceWithTax stockOnHand enabled product { id name } options { name } } } }`,
+		map[string]any{"s": []string{mug, red, blue}}, &back)
+	want := map[string]struct {
+		price, stock int64
+		options      int
+	}{mug: {4999, 10, 0}, red: {7900, 5, 2}, blue: {8150, 7, 2}}
+	if len(back.ProductVariants.Items) != len(want) {
+		t.Fatalf("admin api has %d variants for %s*, want %d (no duplicates after a second push)", len(back.ProductVariants.Items), tee, len(want))
+	}
+	variantID := map[string]string{}
+	for _, v := range back.ProductVariants.Items {
+		w := want[v.SKU]
+		variantID[v.SKU] = v.ID
+		if v.PriceWithTax != w.price || v.StockOnHand != w.stock || len(v.Options) != w.options || !v.Enabled {
+			t.Errorf("variant %s: price %d stock %d options %d enabled %t; want %d %d %d true", v.SKU, v.PriceWithTax, v.StockOnHand, len(v.Options), v.Enabled, w.price, w.stock, w.options)
+		}
+	}
+	if res[0].ShopID == res[1].ShopID {
+		t.Errorf("mug and tee share product id %s", res[0].ShopID)
+	}
+
+	// Binding sees what was pushed.
+	seen := map[string]store.Existing{}
+	if err := s.ListItems(ctx, func(e store.Existing) error {
+		seen[string(e.Kind)+"|"+e.SKU] = e
+		return nil
+	}); err != nil {
+		t.Fatalf("list items: %v", err)
+	}
+	if e := seen["variant|"+red]; e.ShopID != variantID[red] || e.ParentShopID != res[1].ShopID {
+		t.Errorf("list items: %s is %+v, want variant %s of product %s", red, e, variantID[red], res[1].ShopID)
+	}
+	if e := seen["product|"+mug]; e.ShopID != res[0].ShopID {
+		t.Errorf("list items: product %s is %+v, want shop id %s", mug, e, res[0].ShopID)
+	}
+
+	// An order placed through the Shop API arrives through Orders.
+	orderID := placeOrder(t, base, variantID[red], 2)
+	var found *store.ShopOrder
+	page := ""
+	for pages := 0; found == nil; pages++ {
+		if pages > 1000 {
+			t.Fatal("orders: too many pages")
+		}
+		pg, err := s.Orders(ctx, started.Add(-time.Minute), page)
+		if err != nil {
+			t.Fatalf("orders: %v", err)
+		}
+		for k := range pg.Orders {
+			if pg.Orders[k].ID == orderID {
+				found = &pg.Orders[k]
+			}
+		}
+		if pg.Next == "" {
+			break
+		}
+		page = pg.Next
+	}
+	if found == nil {
+		t.Fatalf("order %s not among Orders since %s", orderID, started)
+	}
+	o, err := s.ParseOrder(found.Raw)
+	if err != nil {
+		t.Fatalf("parse order: %v", err)
+	}
+	if o.Status != catalog.StatusProcessing || o.Currency != "PLN" || !o.PricesIncludeTax || len(o.Lines) != 1 {
+		t.Fatalf("order: %+v", o)
+	}
+	l := o.Lines[0]
+	if l.SKU != red || !l.Quantity.Equal(dec("2")) || !l.UnitPrice.Equal(dec("79")) || !l.Total.Equal(dec("158")) || !l.VATRate.Equal(vat) {
+		t.Errorf("order line: %+v", l)
+	}
+	if !o.Shipping.Cost.Equal(dec("15")) || !o.Total.Equal(dec("173")) || o.Total.Cmp(o.LinesTotal()) != 0 {
+		t.Errorf("order totals: shipping %s total %s lines %s", o.Shipping.Cost, o.Total, o.LinesTotal())
+	}
+	if o.Customer.Email != "jan.kowalski@example.com" || o.ShippingAddress.Country != "PL" || o.ShippingAddress.City != "Warszawa" {
+		t.Errorf("order customer/address: %+v %+v", o.Customer, o.ShippingAddress)
+	}
+	if !o.Payment.Paid || !o.Payment.Amount.Equal(dec("173")) {
+		t.Errorf("order payment: %+v", o.Payment)
+	}
+	if found.UpdatedAt.Before(started.Add(-time.Minute)) || !found.UpdatedAt.Equal(o.PlacedAt) {
+		t.Errorf("order cursor time %s, placed %s", found.UpdatedAt, o.PlacedAt)
+	}
+	one, err := s.Order(ctx, orderID)
+	if err != nil || one.ID != orderID {
+		t.Fatalf("order %s: %+v %v", orderID, one, err)
+	}
+	if _, err := s.Order(ctx, "999999999"); !fault.IsPermanent(err) {
+		t.Errorf("missing order: err %v, want permanent", err)
+	}
+
+	// Ship with tracking, twice: one fulfilment, shipped.
+	up := catalog.StatusUpdate{Status: catalog.StatusShipped, Tracking: &catalog.Tracking{Carrier: "InPost", Number: "TRK" + tag}}
+	for range 2 {
+		if err := s.SetStatus(ctx, orderID, up); err != nil {
+			t.Fatalf("set status: %v", err)
+		}
+	}
+	var shipped struct {
+		Order struct {
+			State        string `json:"state"`
+			Fulfillments []struct {
+				State        string `json:"state"`
+				Method       string `json:"method"`
+				TrackingCode string `json:"trackingCode"`
+			} `json:"fulfillments"`
+		} `json:"order"`
+	}
+	gql(t, admin, `query($id: ID!) { order(id: $id) { state fulfillments { state method trackingCode } } }`, map[string]any{"id": orderID}, &shipped)
+	if shipped.Order.State != "Shipped" || len(shipped.Order.Fulfillments) != 1 {
+		t.Fatalf("after shipping: %+v", shipped.Order)
+	}
+	if f := shipped.Order.Fulfillments[0]; f.State != "Shipped" || f.Method != "InPost" || f.TrackingCode != "TRK"+tag {
+		t.Errorf("fulfilment: %+v", f)
+	}
+	raw, err := s.Order(ctx, orderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err := s.ParseOrder(raw.Raw); err != nil || o.Status != catalog.StatusShipped {
+		t.Errorf("parsed shipped order: status %s err %v", o.Status, err)
+	}
+
+	// Deactivate the mug: the product stays, disabled.
+	if r, err := s.Push(ctx, []store.Item{{Kind: catalog.KindProduct, SKU: mug, Op: store.OpDeactivate}}); err != nil || r[0].Err != nil {
+		t.Fatalf("deactivate: %v %+v", err, r)
+	}
+	var p struct {
+		Product struct{ Enabled bool } `json:"product"`
+	}
+	gql(t, admin, `query($id: ID!) { product(id: $id) { enabled } }`, map[string]any{"id": res[0].ShopID}, &p)
+	if p.Product.Enabled {
+		t.Error("mug still enabled after deactivate")
+	}
+	t.Logf("pushed %s, %s (%s, %s), order %s shipped with %s", mug, tee, red, blue, orderID, up.Tracking.Number)
+}
