@@ -13,12 +13,18 @@
 //
 // Vendure has no built-in webhooks. After bootstrap this file subscribes to the
 // EventBus and POSTs OrderPlacedEvent and OrderStateTransitionEvent to
-// ERPBRIDGE_WEBHOOK_URL, signed like this:
-//   X-Vendure-Timestamp: unix seconds
-//   X-Vendure-Event-Id:  unique id of the event
-//   X-Vendure-Signature: hex(HMAC-SHA256(secret, timestamp + "." + body))
-// The body is {"event","eventId","occurredAt","fromState","toState","order"},
-// where "order" has the field names of the Admin API's Order type.
+// ERPBRIDGE_WEBHOOK_URL, once each (no retries: the hub also polls):
+//   X-Vendure-Event:       order.placed | order.state
+//   X-Vendure-Event-Id:    unique id of the event
+//   X-Vendure-Delivery-Id: unique id of this delivery
+//   X-Vendure-Timestamp:   unix seconds
+//   X-Vendure-Signature:   hex(HMAC-SHA256(secret, timestamp + "." + body))
+// The body is the order with the field names of the Admin API's Order type
+// (as the erpbridge adapter queries it), plus pricesIncludeTax and
+// moneyPrecision.
+//
+// The ProductVariant and Product custom field "ean" holds EANs (Vendure has
+// no EAN field); the adapter uses it with connection.ean_custom_field: ean.
 
 process.env.VENDURE_DISABLE_TELEMETRY = 'true';
 
@@ -72,6 +78,10 @@ const config = {
         paymentMethodHandlers: [dummyPaymentHandler],
     },
     logger: new DefaultLogger({ level: LogLevel.Info }),
+    customFields: {
+        Product: [{ name: 'ean', type: 'string', nullable: true }],
+        ProductVariant: [{ name: 'ean', type: 'string', nullable: true }],
+    },
     plugins: [DefaultSearchPlugin.init({ bufferUpdates: false, indexStockStatus: true })],
 };
 
@@ -144,15 +154,17 @@ function apiOrder(o, channel, precision) {
     };
 }
 
-async function deliver(url, secret, body, eventId) {
+async function deliver(url, secret, body, event, eventId) {
     const ts = String(Math.floor(Date.now() / 1000));
     const sig = crypto.createHmac('sha256', secret).update(ts + '.' + body).digest('hex');
     const res = await fetch(url, {
         method: 'POST',
         headers: {
             'Content-Type': 'application/json',
-            'X-Vendure-Timestamp': ts,
+            'X-Vendure-Event': event,
             'X-Vendure-Event-Id': eventId,
+            'X-Vendure-Delivery-Id': crypto.randomUUID(),
+            'X-Vendure-Timestamp': ts,
             'X-Vendure-Signature': sig,
         },
         body,
@@ -176,16 +188,8 @@ function subscribeWebhooks(app) {
         // Deliveries are hints: the hub also polls. One try, logged on failure.
         (async () => {
             const order = (await orders.findOne(ev.ctx, ev.order.id)) || ev.order;
-            const eventId = crypto.randomUUID();
-            const body = JSON.stringify({
-                event: name,
-                eventId,
-                occurredAt: new Date().toISOString(),
-                fromState: ev.fromState,
-                toState: ev.toState,
-                order: apiOrder(order, ev.ctx.channel, precision),
-            });
-            await deliver(url, secret, body, eventId);
+            const body = JSON.stringify(apiOrder(order, ev.ctx.channel, precision));
+            await deliver(url, secret, body, name, crypto.randomUUID());
         })().catch(err => console.error('erpbridge webhook ' + name + ' failed: ' + err.message));
     };
     eventBus.ofType(OrderPlacedEvent).subscribe(ev => send('order.placed', ev));

@@ -28,6 +28,8 @@ type apiProduct struct {
 	Slug         string           `json:"slug"`
 	Description  string           `json:"description"`
 	Enabled      bool             `json:"enabled"`
+	UpdatedAt    string           `json:"updatedAt"`
+	CustomFields map[string]any   `json:"customFields"`
 	OptionGroups []apiOptionGroup `json:"optionGroups"`
 }
 
@@ -41,40 +43,57 @@ type apiVariant struct {
 	Price        json.Number `json:"price"`
 	PriceWithTax json.Number `json:"priceWithTax"`
 	StockOnHand  int64       `json:"stockOnHand"`
+	UpdatedAt    string      `json:"updatedAt"`
+	CustomFields map[string]any `json:"customFields"`
 	TaxCategory  struct {
 		ID string `json:"id"`
 	} `json:"taxCategory"`
 	Options []apiOption `json:"options"`
 }
 
-const productFields = `id name slug description enabled
-  optionGroups { id code name options { id code name groupId } }`
+// queries are the GraphQL documents whose field selection depends on the
+// connection (the EAN custom field, when there is one).
+type queries struct {
+	productByID, productBySlug, variantsBySKU  string
+	createProduct, updateProduct, listVariants string
+	createVariants, listProducts               string
+}
 
-const variantFields = `id sku name enabled productId price priceWithTax stockOnHand
+func newQueries(eanField string) queries {
+	cf := ""
+	if eanField != "" {
+		cf = " customFields { " + eanField + " }"
+	}
+	product := `id name slug description enabled updatedAt` + cf + `
+  optionGroups { id code name options { id code name groupId } }`
+	variant := `id sku name enabled productId price priceWithTax stockOnHand updatedAt` + cf + `
   taxCategory { id }
   options { id code name groupId }`
-
-const productBySlugQuery = `query ProductBySlug($slug: String!) {
-  product(slug: $slug) { ` + productFields + ` }
-}`
-
-const productByIDQuery = `query ProductByID($id: ID!) {
-  product(id: $id) { ` + productFields + ` }
-}`
-
-const variantsBySKUQuery = `query VariantsBySKU($skus: [String!]!, $take: Int!) {
-  productVariants(options: { filter: { sku: { in: $skus } }, take: $take }) {
-    items { ` + variantFields + ` }
+	return queries{
+		productByID:   `query ProductByID($id: ID!) { product(id: $id) { ` + product + ` } }`,
+		productBySlug: `query ProductBySlug($slug: String!) { product(slug: $slug) { ` + product + ` } }`,
+		variantsBySKU: `query VariantsBySKU($skus: [String!]!, $take: Int!) {
+  productVariants(options: { filter: { sku: { in: $skus } }, take: $take }) { items { ` + variant + ` } }
+}`,
+		createProduct: `mutation CreateProduct($input: CreateProductInput!) { createProduct(input: $input) { ` + product + ` } }`,
+		updateProduct: `mutation UpdateProduct($input: UpdateProductInput!) { updateProduct(input: $input) { id } }`,
+		createVariants: `mutation CreateVariants($input: [CreateProductVariantInput!]!) {
+  createProductVariants(input: $input) { ` + variant + ` }
+}`,
+		listVariants: `query ListVariants($skip: Int!, $take: Int!) {
+  productVariants(options: { skip: $skip, take: $take, sort: { id: ASC } }) {
+    totalItems
+    items { id sku productId` + cf + ` product { slug } }
   }
-}`
-
-const createProductMutation = `mutation CreateProduct($input: CreateProductInput!) {
-  createProduct(input: $input) { ` + productFields + ` }
-}`
-
-const updateProductMutation = `mutation UpdateProduct($input: UpdateProductInput!) {
-  updateProduct(input: $input) { id }
-}`
+}`,
+		listProducts: `query ListProducts($skip: Int!, $take: Int!) {
+  products(options: { skip: $skip, take: $take, sort: { id: ASC } }) {
+    totalItems
+    items { id slug` + cf + ` }
+  }
+}`,
+	}
+}
 
 const deleteProductMutation = `mutation DeleteProduct($id: ID!) {
   deleteProduct(id: $id) { result message }
@@ -92,9 +111,6 @@ const createOptionMutation = `mutation CreateOption($input: CreateProductOptionI
   createProductOption(input: $input) { id code name groupId }
 }`
 
-const createVariantsMutation = `mutation CreateVariants($input: [CreateProductVariantInput!]!) {
-  createProductVariants(input: $input) { ` + variantFields + ` }
-}`
 
 const updateVariantsMutation = `mutation UpdateVariants($input: [UpdateProductVariantInput!]!) {
   updateProductVariants(input: $input) { id }
@@ -104,12 +120,6 @@ const deleteVariantMutation = `mutation DeleteVariant($id: ID!) {
   deleteProductVariant(id: $id) { result message }
 }`
 
-const listVariantsQuery = `query ListVariants($skip: Int!, $take: Int!) {
-  productVariants(options: { skip: $skip, take: $take, sort: { id: ASC } }) {
-    totalItems
-    items { id sku productId product { slug } }
-  }
-}`
 
 // orderFields are the Order fields ParseOrder reads. scripts/vendure/server.js
 // sends the same shape in its webhooks.
@@ -177,4 +187,13 @@ type unionResult struct {
 type deletion struct {
 	Result  string `json:"result"`
 	Message string `json:"message"`
+}
+
+// customString reads a string custom field ("" when absent or not a string).
+func customString(m map[string]any, name string) string {
+	if name == "" {
+		return ""
+	}
+	v, _ := m[name].(string)
+	return v
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -54,16 +55,33 @@ func toMinor(amount decimal.Decimal, currency string, precision int32) (int64, e
 }
 
 // fromMinor converts Vendure's integer money (a JSON number) to a decimal.
+// Only a plain integer is money: no fraction, no exponent (an exponent like
+// 1e999999999 would also make decimal arithmetic on it unbounded).
 func fromMinor(n json.Number, precision int32) (decimal.Decimal, error) {
 	if n == "" {
 		return decimal.Zero, nil
 	}
-	d, err := decimal.NewFromString(string(n))
+	v, err := strconv.ParseInt(string(n), 10, 64)
 	if err != nil {
-		return decimal.Zero, fmt.Errorf("money %q: %w", string(n), err)
+		return decimal.Zero, fmt.Errorf("money %q is not a whole number of minor units", shorten(string(n)))
 	}
-	if !d.Equal(d.Truncate(0)) {
-		return decimal.Zero, fmt.Errorf("money %q is not a whole number of minor units", string(n))
+	return decimal.New(v, -precision), nil
+}
+
+// plainDecimal parses a small decimal such as a tax rate, refusing long or
+// exponent forms.
+func plainDecimal(n json.Number) (decimal.Decimal, error) {
+	s := string(n)
+	if len(s) > 24 || strings.ContainsAny(s, "eE") {
+		return decimal.Zero, fmt.Errorf("number %q is out of range", shorten(s))
 	}
-	return d.Shift(-precision), nil
+	return decimal.NewFromString(s)
+}
+
+// shorten keeps error messages about bad input short.
+func shorten(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
 }

@@ -17,45 +17,60 @@ import (
 	"github.com/erpbridge/erpbridge/internal/store"
 )
 
-// listPage is how many variants or orders one list call reads.
-const listPage = 100
+// listEntry is one product or variant of a list page.
+type listEntry struct {
+	ID           string         `json:"id"`
+	SKU          string         `json:"sku"`
+	Slug         string         `json:"slug"`
+	ProductID    string         `json:"productId"`
+	CustomFields map[string]any `json:"customFields"`
+	Product      struct {
+		Slug string `json:"slug"`
+	} `json:"product"`
+}
 
-// ListItems calls fn for every variant in the channel, page by page. A
-// product without axes (one variant under the product's own SKU, as Push
-// makes it) is reported as a product too. Vendure has no EAN field, so
-// Existing.EAN stays empty.
+// ListItems calls fn for every product Push made (found by the slug it
+// derives from the SKU) and every variant in the channel, page by page. The
+// one variant of a product without axes is the product itself and is not
+// listed again. EAN is read from connection.ean_custom_field when set.
 func (s *Store) ListItems(ctx context.Context, fn func(store.Existing) error) error {
-	for skip := 0; ; skip += listPage {
-		var out struct {
-			ProductVariants struct {
-				TotalItems int `json:"totalItems"`
-				Items      []struct {
-					ID        string `json:"id"`
-					SKU       string `json:"sku"`
-					ProductID string `json:"productId"`
-					Product   struct {
-						Slug string `json:"slug"`
-					} `json:"product"`
-				} `json:"items"`
-			} `json:"productVariants"`
+	ean := s.conn.EANCustomField
+	err := s.list(ctx, "list products", s.q.listProducts, "products", func(e listEntry) error {
+		sku, ok := skuFromSlug(e.Slug)
+		if !ok {
+			return nil // a product made in Vendure itself: bound through its variants
 		}
-		if err := s.admin.call(ctx, "list variants", listVariantsQuery, map[string]any{"skip": skip, "take": listPage}, &out); err != nil {
+		return fn(store.Existing{Kind: catalog.KindProduct, SKU: sku, EAN: customString(e.CustomFields, ean), ShopID: e.ID})
+	})
+	if err != nil {
+		return err
+	}
+	return s.list(ctx, "list variants", s.q.listVariants, "productVariants", func(e listEntry) error {
+		if e.SKU == "" || e.Product.Slug == slugFor(e.SKU) {
+			return nil
+		}
+		return fn(store.Existing{Kind: catalog.KindVariant, SKU: e.SKU, EAN: customString(e.CustomFields, ean), ShopID: e.ID, ParentShopID: e.ProductID})
+	})
+}
+
+// list walks a paginated list query whose result is under key.
+func (s *Store) list(ctx context.Context, op, query, key string, fn func(listEntry) error) error {
+	size := s.conn.PageSize
+	for skip := 0; ; skip += size {
+		var out map[string]struct {
+			TotalItems int         `json:"totalItems"`
+			Items      []listEntry `json:"items"`
+		}
+		if err := s.admin.call(ctx, op, query, map[string]any{"skip": skip, "take": size}, &out); err != nil {
 			return err
 		}
-		for _, v := range out.ProductVariants.Items {
-			if v.SKU == "" {
-				continue
-			}
-			if v.Product.Slug == slugFor(v.SKU) {
-				if err := fn(store.Existing{Kind: catalog.KindProduct, SKU: v.SKU, ShopID: v.ProductID}); err != nil {
-					return err
-				}
-			}
-			if err := fn(store.Existing{Kind: catalog.KindVariant, SKU: v.SKU, ShopID: v.ID, ParentShopID: v.ProductID}); err != nil {
+		pg := out[key]
+		for _, e := range pg.Items {
+			if err := fn(e); err != nil {
 				return err
 			}
 		}
-		if len(out.ProductVariants.Items) < listPage || skip+listPage >= out.ProductVariants.TotalItems {
+		if len(pg.Items) < size || skip+size >= pg.TotalItems {
 			return nil
 		}
 	}
@@ -202,7 +217,7 @@ func (s *Store) Orders(ctx context.Context, since time.Time, page string) (store
 	vars := map[string]any{
 		"after": since.UTC().Add(-time.Millisecond).Format(time.RFC3339Nano),
 		"skip":  skip,
-		"take":  listPage,
+		"take":  s.conn.PageSize,
 	}
 	if err := s.admin.call(ctx, "orders", ordersQuery, vars, &out); err != nil {
 		return store.OrderPage{}, err
@@ -361,14 +376,15 @@ func parseOrder(raw []byte) (o catalog.Order, err error) {
 		if l.ProductVariant == nil || l.ProductVariant.SKU == "" {
 			return catalog.Order{}, fault.Permanentf("vendure: order %s: line %d has no product variant SKU", a.ID, k+1)
 		}
-		q, e := decimal.NewFromString(string(l.Quantity))
-		if e != nil || q.IsNegative() {
-			return catalog.Order{}, fault.Permanentf("vendure: order %s: line %d: quantity %q", a.ID, k+1, string(l.Quantity))
+		qn, e := strconv.ParseInt(string(l.Quantity), 10, 64)
+		if e != nil || qn < 0 {
+			return catalog.Order{}, fault.Permanentf("vendure: order %s: line %d: quantity %q", a.ID, k+1, shorten(string(l.Quantity)))
 		}
+		q := decimal.NewFromInt(qn)
 		rate := decimal.Zero
 		if l.TaxRate != "" {
-			if rate, e = decimal.NewFromString(string(l.TaxRate)); e != nil {
-				return catalog.Order{}, fault.Permanentf("vendure: order %s: line %d: tax rate %q", a.ID, k+1, string(l.TaxRate))
+			if rate, e = plainDecimal(l.TaxRate); e != nil {
+				return catalog.Order{}, fault.Permanentf("vendure: order %s: line %d: tax rate: %v", a.ID, k+1, e)
 			}
 		}
 		o.Lines = append(o.Lines, catalog.OrderLine{
@@ -432,5 +448,5 @@ func address(a *apiAddress) catalog.Address {
 	}
 }
 
-// errNoOrder is returned when a webhook carries no order.
-var errNoOrder = errors.New("vendure: webhook has no order")
+// errNoOrder is returned when a webhook's order has no id.
+var errNoOrder = errors.New("vendure: webhook order has no id")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -135,10 +136,10 @@ func (p *pusher) itemErr(i int, err error) error {
 	return err
 }
 
-// slugFor derives a product's slug from its SKU. Letters are lowered,
-// letters, digits and single hyphens are kept, anything else is written as
-// "_" and its hex bytes, so SKUs that differ other than in letter case get
-// different slugs that Vendure keeps as they are.
+// slugFor derives a product's slug from its SKU, reversibly (see
+// skuFromSlug) and in a form Vendure keeps as it is: "p-", then upper-case
+// letters lowered, digits and single inner hyphens as they are, and any
+// other byte (lower-case letters too) as "_" and two hex digits.
 func slugFor(sku string) string {
 	var b strings.Builder
 	b.WriteString("p-")
@@ -146,11 +147,11 @@ func slugFor(sku string) string {
 	for i := 0; i < len(sku); i++ {
 		c := sku[i]
 		switch {
-		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
-			b.WriteByte(c)
-			prevHyphen = false
 		case c >= 'A' && c <= 'Z':
 			b.WriteByte(c + 'a' - 'A')
+			prevHyphen = false
+		case c >= '0' && c <= '9':
+			b.WriteByte(c)
 			prevHyphen = false
 		case c == '-' && !prevHyphen && i < len(sku)-1:
 			b.WriteByte(c)
@@ -163,9 +164,53 @@ func slugFor(sku string) string {
 	return b.String()
 }
 
-// codeFor derives an option or option group code from a name.
+// skuFromSlug reverses slugFor; ok is false for a slug slugFor did not make.
+func skuFromSlug(slug string) (string, bool) {
+	rest, found := strings.CutPrefix(slug, "p-")
+	if !found || rest == "" {
+		return "", false
+	}
+	var b strings.Builder
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		switch {
+		case c >= 'a' && c <= 'z':
+			b.WriteByte(c - 'a' + 'A')
+		case c >= '0' && c <= '9' || c == '-':
+			b.WriteByte(c)
+		case c == '_' && i+2 < len(rest):
+			v, err := strconv.ParseUint(rest[i+1:i+3], 16, 8)
+			if err != nil {
+				return "", false
+			}
+			b.WriteByte(byte(v))
+			i += 2
+		default:
+			return "", false
+		}
+	}
+	sku := b.String()
+	if slugFor(sku) != slug {
+		return "", false
+	}
+	return sku, true
+}
+
+// codeFor derives an option or option group code from its name. Options
+// and groups are matched by name; the code is only what Vendure requires.
 func codeFor(name string) string {
-	return strings.TrimPrefix(slugFor(name), "p-")
+	var b strings.Builder
+	for _, c := range strings.ToLower(name) {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			b.WriteRune(c)
+		} else {
+			b.WriteByte('-')
+		}
+	}
+	if b.Len() == 0 {
+		return "option"
+	}
+	return b.String()
 }
 
 // findProduct finds a product by its shop id (when known and still there)
@@ -179,17 +224,16 @@ func (p *pusher) findProduct(ctx context.Context, sku, shopID string) (*apiProdu
 		Product *apiProduct `json:"product"`
 	}
 	if shopID != "" {
-		if err := p.s.admin.call(ctx, "product", productByIDQuery, map[string]any{"id": shopID}, &out); err != nil {
+		if err := p.s.admin.call(ctx, "product", p.s.q.productByID, map[string]any{"id": shopID}, &out); err != nil {
 			return nil, err
 		}
-		if out.Product != nil && out.Product.Slug != slug {
-			out.Product = nil
+		if out.Product == nil {
+			// The id came from an earlier push or from binding: the product
+			// was deleted in the shop. Re-creating it silently would hide that.
+			return nil, fault.Permanentf("vendure: product %q: shop id %s is not in the shop", sku, shopID)
 		}
-	}
-	if out.Product == nil {
-		if err := p.s.admin.call(ctx, "product", productBySlugQuery, map[string]any{"slug": slug}, &out); err != nil {
-			return nil, err
-		}
+	} else if err := p.s.admin.call(ctx, "product", p.s.q.productBySlug, map[string]any{"slug": slug}, &out); err != nil {
+		return nil, err
 	}
 	if out.Product != nil {
 		p.products[slug] = out.Product
@@ -210,7 +254,7 @@ func (p *pusher) variantsBySKU(ctx context.Context, skus []string) (map[string][
 	}
 	// Vendure allows the same SKU on several variants; take enough to see it.
 	vars := map[string]any{"skus": skus, "take": 4*len(skus) + 10}
-	if err := p.s.admin.call(ctx, "variants by sku", variantsBySKUQuery, vars, &out); err != nil {
+	if err := p.s.admin.call(ctx, "variants by sku", p.s.q.variantsBySKU, vars, &out); err != nil {
 		return nil, err
 	}
 	for _, v := range out.ProductVariants.Items {
@@ -257,7 +301,11 @@ func (p *pusher) translation(name string) map[string]any {
 // product applies one product item.
 func (p *pusher) product(ctx context.Context, i int) error {
 	it := p.items[i]
-	pr, err := p.findProduct(ctx, it.SKU, it.ShopID)
+	shopID := it.ShopID
+	if it.Op == store.OpDelete {
+		shopID = "" // gone already is fine
+	}
+	pr, err := p.findProduct(ctx, it.SKU, shopID)
 	if err != nil {
 		return p.itemErr(i, err)
 	}
@@ -270,7 +318,7 @@ func (p *pusher) product(ctx context.Context, i int) error {
 		if !pr.Enabled {
 			return nil
 		}
-		err := p.s.admin.call(ctx, "update product", updateProductMutation,
+		err := p.s.admin.call(ctx, "update product", p.s.q.updateProduct,
 			map[string]any{"input": map[string]any{"id": pr.ID, "enabled": false}}, nil)
 		if err == nil {
 			pr.Enabled = false
@@ -307,12 +355,16 @@ func (p *pusher) product(ctx context.Context, i int) error {
 	tr := p.translation(name)
 	tr["slug"] = slugFor(it.SKU)
 	tr["description"] = d.Description
+	ean := p.s.conn.EANCustomField
 	if pr == nil {
 		var out struct {
 			CreateProduct apiProduct `json:"createProduct"`
 		}
 		in := map[string]any{"enabled": d.Active, "translations": []any{tr}}
-		if err := p.s.admin.call(ctx, "create product", createProductMutation, map[string]any{"input": in}, &out); err != nil {
+		if ean != "" {
+			in["customFields"] = map[string]any{ean: d.EAN}
+		}
+		if err := p.s.admin.call(ctx, "create product", p.s.q.createProduct, map[string]any{"input": in}, &out); err != nil {
 			return p.itemErr(i, err)
 		}
 		pr = &out.CreateProduct
@@ -320,9 +372,13 @@ func (p *pusher) product(ctx context.Context, i int) error {
 			return p.itemErr(i, fault.Permanentf("vendure: product %q got slug %q instead of %q", it.SKU, pr.Slug, slugFor(it.SKU)))
 		}
 		p.products[pr.Slug] = pr
-	} else if pr.Name != name || pr.Description != d.Description || pr.Enabled != d.Active {
+	} else if pr.Name != name || pr.Description != d.Description || pr.Enabled != d.Active || customString(pr.CustomFields, ean) != d.EAN && ean != "" {
 		in := map[string]any{"id": pr.ID, "enabled": d.Active, "translations": []any{tr}}
-		if err := p.s.admin.call(ctx, "update product", updateProductMutation, map[string]any{"input": in}, nil); err != nil {
+		if ean != "" {
+			in["customFields"] = map[string]any{ean: d.EAN}
+			pr.CustomFields = map[string]any{ean: d.EAN}
+		}
+		if err := p.s.admin.call(ctx, "update product", p.s.q.updateProduct, map[string]any{"input": in}, nil); err != nil {
 			return p.itemErr(i, err)
 		}
 		pr.Name, pr.Description, pr.Enabled = name, d.Description, d.Active
@@ -342,7 +398,7 @@ func (p *pusher) product(ctx context.Context, i int) error {
 	if err == nil {
 		var v *apiVariant
 		if v, err = oneVariant(vs, it.SKU); err == nil {
-			err = p.upsertVariant(ctx, it.SKU, name, d.Active, taxID, pr, v, nil)
+			err = p.upsertVariant(ctx, variantSpec{sku: it.SKU, name: name, ean: d.EAN, enabled: d.Active, taxID: taxID}, pr, v)
 		}
 	}
 	if err != nil {
@@ -351,50 +407,68 @@ func (p *pusher) product(ctx context.Context, i int) error {
 	return p.itemErr(i, err)
 }
 
-// upsertVariant creates the variant sku of product pr or brings v (the
-// existing one) to the desired name, state, tax category and options.
-func (p *pusher) upsertVariant(ctx context.Context, sku, name string, enabled bool, taxID string, pr *apiProduct, v *apiVariant, optionIDs []string) error {
+// variantSpec is the desired state of one variant.
+type variantSpec struct {
+	sku, name, ean string
+	enabled        bool
+	taxID          string
+	// optionIDs are the variant's options; nil for the one variant of a
+	// product without axes.
+	optionIDs []string
+}
+
+// upsertVariant creates the variant w.sku of product pr, or brings v (the
+// existing one) to the desired state, writing only when something differs.
+func (p *pusher) upsertVariant(ctx context.Context, w variantSpec, pr *apiProduct, v *apiVariant) error {
+	ean := p.s.conn.EANCustomField
 	if v == nil {
 		in := map[string]any{
 			"productId":    pr.ID,
-			"sku":          sku,
-			"enabled":      enabled,
-			"translations": []any{p.translation(name)},
-			"optionIds":    nonNil(optionIDs),
+			"sku":          w.sku,
+			"enabled":      w.enabled,
+			"translations": []any{p.translation(w.name)},
+			"optionIds":    nonNil(w.optionIDs),
 		}
-		if taxID != "" {
-			in["taxCategoryId"] = taxID
+		if w.taxID != "" {
+			in["taxCategoryId"] = w.taxID
+		}
+		if ean != "" {
+			in["customFields"] = map[string]any{ean: w.ean}
 		}
 		var out struct {
 			CreateProductVariants []*apiVariant `json:"createProductVariants"`
 		}
-		if err := p.s.admin.call(ctx, "create variants", createVariantsMutation, map[string]any{"input": []any{in}}, &out); err != nil {
+		if err := p.s.admin.call(ctx, "create variants", p.s.q.createVariants, map[string]any{"input": []any{in}}, &out); err != nil {
 			return err
 		}
 		if len(out.CreateProductVariants) != 1 || out.CreateProductVariants[0] == nil {
-			return fault.Permanentf("vendure: create variant %q: the server created none", sku)
+			return fault.Permanentf("vendure: create variant %q: the server created none", w.sku)
 		}
 		return nil
 	}
 	if v.ProductID != pr.ID {
-		return fault.Permanentf("vendure: SKU %q is already a variant of another product (id %s)", sku, v.ProductID)
+		return fault.Permanentf("vendure: SKU %q is already a variant of another product (id %s)", w.sku, v.ProductID)
 	}
 	in := map[string]any{"id": v.ID}
 	changed := false
-	if v.Name != name {
-		in["translations"] = []any{p.translation(name)}
+	if v.Name != w.name {
+		in["translations"] = []any{p.translation(w.name)}
 		changed = true
 	}
-	if v.Enabled != enabled {
-		in["enabled"] = enabled
+	if v.Enabled != w.enabled {
+		in["enabled"] = w.enabled
 		changed = true
 	}
-	if taxID != "" && v.TaxCategory.ID != taxID {
-		in["taxCategoryId"] = taxID
+	if w.taxID != "" && v.TaxCategory.ID != w.taxID {
+		in["taxCategoryId"] = w.taxID
 		changed = true
 	}
-	if optionIDs != nil && !sameIDs(optionIDs, v.Options) {
-		in["optionIds"] = optionIDs
+	if w.optionIDs != nil && !sameIDs(w.optionIDs, v.Options) {
+		in["optionIds"] = w.optionIDs
+		changed = true
+	}
+	if ean != "" && customString(v.CustomFields, ean) != w.ean {
+		in["customFields"] = map[string]any{ean: w.ean}
 		changed = true
 	}
 	if !changed {
@@ -435,7 +509,7 @@ func (p *pusher) optionGroup(ctx context.Context, pr *apiProduct, axis string) (
 	code := codeFor(axis)
 	for k := range pr.OptionGroups {
 		g := &pr.OptionGroups[k]
-		if g.Name == axis || g.Code == code {
+		if g.Name == axis {
 			return g, nil
 		}
 	}
@@ -458,7 +532,7 @@ func (p *pusher) optionGroup(ctx context.Context, pr *apiProduct, axis string) (
 func (p *pusher) option(ctx context.Context, g *apiOptionGroup, value string) (string, error) {
 	code := codeFor(value)
 	for _, o := range g.Options {
-		if o.Name == value || o.Code == code {
+		if o.Name == value {
 			return o.ID, nil
 		}
 	}
@@ -498,6 +572,9 @@ func (p *pusher) variants(ctx context.Context, idx []int) error {
 func (p *pusher) variant(ctx context.Context, i int, existing map[string][]apiVariant) error {
 	it := p.items[i]
 	v, err := oneVariant(existing, it.SKU)
+	if err == nil && it.ShopID != "" && it.Op != store.OpDelete && (v == nil || v.ID != it.ShopID) {
+		err = fault.Permanentf("vendure: variant %q: shop id %s is not in the shop under this SKU", it.SKU, it.ShopID)
+	}
 	if err != nil {
 		return p.itemErr(i, err)
 	}
@@ -533,10 +610,9 @@ func (p *pusher) variant(ctx context.Context, i int, existing map[string][]apiVa
 		return p.itemErr(i, err)
 	}
 	if pr == nil {
-		// The parent may still be on its way (another batch, a retry): not
-		// this variant's data, so retried rather than parked.
-		p.res[i].Err = fmt.Errorf("vendure: variant %q: parent product %q is not in the shop yet", it.SKU, d.ParentSKU)
-		return nil
+		// The engine pushes products before their variants: a parent that
+		// is not there is a data problem to look at, not a wait.
+		return p.itemErr(i, fault.Permanentf("vendure: variant %q: parent product %q is not in the shop; push it first", it.SKU, d.ParentSKU))
 	}
 	if len(d.Options) > p.s.features.MaxVariantAxes {
 		return p.itemErr(i, fault.Permanentf("vendure: variant %q has %d options; at most %d", it.SKU, len(d.Options), p.s.features.MaxVariantAxes))
@@ -569,7 +645,7 @@ func (p *pusher) variant(ctx context.Context, i int, existing map[string][]apiVa
 	if name == "" {
 		name = pr.Name + " " + strings.Join(optionValues(d.Options, axes), " ")
 	}
-	if err := p.upsertVariant(ctx, it.SKU, name, d.Active, taxID, pr, v, optionIDs); err != nil {
+	if err := p.upsertVariant(ctx, variantSpec{sku: it.SKU, name: name, ean: d.EAN, enabled: d.Active, taxID: taxID, optionIDs: optionIDs}, pr, v); err != nil {
 		return p.itemErr(i, err)
 	}
 	if v != nil {

@@ -289,7 +289,7 @@ func newRealStore(t *testing.T, base string) *Store {
 	user, pass := realCreds()
 	st, err := New(context.Background(), store.Params{
 		StoreID:     "vendure-real",
-		Connection:  &Connection{URL: base},
+		Connection:  &Connection{URL: base, EANCustomField: "ean"},
 		Credentials: &Credentials{Username: user, Password: pass, WebhookSecret: "real-test-secret"},
 		Logger:      testLogger(t),
 	})

@@ -1,12 +1,10 @@
 package vendure
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -162,9 +160,11 @@ func unionErr(what string, r unionResult) error {
 
 // Webhook headers sent by scripts/vendure/server.js.
 const (
-	headerSignature = "X-Vendure-Signature"
-	headerTimestamp = "X-Vendure-Timestamp"
-	headerEventID   = "X-Vendure-Event-Id"
+	headerSignature  = "X-Vendure-Signature"
+	headerTimestamp  = "X-Vendure-Timestamp"
+	headerEvent      = "X-Vendure-Event"
+	headerEventID    = "X-Vendure-Event-Id"
+	headerDeliveryID = "X-Vendure-Delivery-Id"
 )
 
 // VerifyWebhook checks X-Vendure-Signature, the hex HMAC-SHA256 of
@@ -200,36 +200,27 @@ func (s *Store) VerifyWebhook(h http.Header, body []byte) error {
 	return nil
 }
 
-// ParseWebhook reads a verified delivery: order events give the order (in
-// the same shape Orders returns) as Raw; anything else is WebhookOther.
+// ParseWebhook reads a verified delivery. Order events (X-Vendure-Event
+// "order.placed", "order.state", or none) carry the order in the shape Orders
+// returns, which becomes Raw; other events are WebhookOther.
 func (s *Store) ParseWebhook(h http.Header, body []byte) (store.Webhook, error) {
-	var ev struct {
-		Event   string          `json:"event"`
-		EventID string          `json:"eventId"`
-		Order   json.RawMessage `json:"order"`
+	w := store.Webhook{
+		Kind:       store.WebhookOther,
+		DeliveryID: h.Get(headerDeliveryID),
+		EventID:    h.Get(headerEventID),
+		Raw:        body,
 	}
-	if err := json.Unmarshal(body, &ev); err != nil {
-		return store.Webhook{}, fault.Permanentf("vendure: webhook body: %v", err)
-	}
-	w := store.Webhook{Kind: store.WebhookOther, DeliveryID: h.Get(headerEventID), EventID: ev.EventID, Raw: body}
-	if w.EventID == "" {
-		w.EventID = w.DeliveryID
-	}
-	if !strings.HasPrefix(ev.Event, "order.") {
+	if ev := h.Get(headerEvent); ev != "" && !strings.HasPrefix(ev, "order.") {
 		return w, nil
 	}
-	if len(ev.Order) == 0 || bytes.Equal(ev.Order, []byte("null")) {
-		return store.Webhook{}, fault.Permanent(errNoOrder)
-	}
-	id, _, err := orderTime(ev.Order)
+	id, _, err := orderTime(body)
 	if err != nil {
-		return store.Webhook{}, fault.Permanent(err)
+		return store.Webhook{}, fault.Permanent(fmt.Errorf("vendure: webhook: %w", err))
 	}
 	if id == "" {
-		return store.Webhook{}, fault.Permanentf("vendure: webhook order has no id")
+		return store.Webhook{}, fault.Permanent(errNoOrder)
 	}
 	w.Kind = store.WebhookOrder
 	w.ShopOrderID = id
-	w.Raw = ev.Order
 	return w, nil
 }

@@ -60,6 +60,12 @@ type Connection struct {
 	PricesIncludeTax *bool `yaml:"prices_include_tax" default:"true"`
 	// BatchSize is the most items one push takes.
 	BatchSize int `yaml:"batch_size" default:"50"`
+	// PageSize is how many variants or orders one list call reads.
+	PageSize int `yaml:"page_size" default:"100"`
+	// EANCustomField names a string custom field on Product and
+	// ProductVariant that holds the EAN (Vendure has no EAN field of its
+	// own); empty: the shop keeps no EAN and binding is by SKU only.
+	EANCustomField string `yaml:"ean_custom_field"`
 }
 
 // callTimeout bounds one API call of the adapter's own HTTP client.
@@ -94,6 +100,7 @@ type Store struct {
 	creds    Credentials
 	features store.Features
 	admin    *client
+	q        queries
 	log      *slog.Logger
 	now      func() time.Time
 
@@ -133,6 +140,9 @@ func New(_ context.Context, p store.Params) (store.Store, error) {
 	if conn.BatchSize == 0 {
 		conn.BatchSize = 50
 	}
+	if conn.PageSize == 0 {
+		conn.PageSize = 100
+	}
 	gross := true
 	if conn.PricesIncludeTax != nil {
 		gross = *conn.PricesIncludeTax
@@ -148,6 +158,10 @@ func New(_ context.Context, p store.Params) (store.Store, error) {
 		return nil, fmt.Errorf("vendure: connection.url %q must be an http or https URL with a host", conn.URL)
 	case conn.BatchSize < 1 || conn.BatchSize > 500:
 		return nil, fmt.Errorf("vendure: connection.batch_size %d must be between 1 and 500", conn.BatchSize)
+	case conn.PageSize < 1 || conn.PageSize > 1000:
+		return nil, fmt.Errorf("vendure: connection.page_size %d must be between 1 and 1000", conn.PageSize)
+	case !validFieldName(conn.EANCustomField):
+		return nil, fmt.Errorf("vendure: connection.ean_custom_field %q is not a GraphQL field name", conn.EANCustomField)
 	case cr.Username == "" || cr.Password == "":
 		return nil, errors.New("vendure: credentials.username and credentials.password are required")
 	}
@@ -167,6 +181,7 @@ func New(_ context.Context, p store.Params) (store.Store, error) {
 		creds: *cr,
 		log:   logger,
 		now:   time.Now,
+		q:     newQueries(conn.EANCustomField),
 		admin: &client{
 			hc:           hc,
 			endpoint:     endpoint,
@@ -192,6 +207,20 @@ func New(_ context.Context, p store.Params) (store.Store, error) {
 		WebhookScheme:  "hmac-sha256-hex-timestamp",
 	}
 	return s, nil
+}
+
+// validFieldName reports whether s is empty or a GraphQL name, so it can go
+// into a query as it is.
+func validFieldName(s string) bool {
+	for i, c := range s {
+		switch {
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // Features describes Vendure; it does not change after New.
