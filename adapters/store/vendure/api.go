@@ -35,15 +35,15 @@ type apiProduct struct {
 
 // apiVariant is a ProductVariant as the adapter reads it.
 type apiVariant struct {
-	ID           string      `json:"id"`
-	SKU          string      `json:"sku"`
-	Name         string      `json:"name"`
-	Enabled      bool        `json:"enabled"`
-	ProductID    string      `json:"productId"`
-	Price        json.Number `json:"price"`
-	PriceWithTax json.Number `json:"priceWithTax"`
-	StockOnHand  int64       `json:"stockOnHand"`
-	UpdatedAt    string      `json:"updatedAt"`
+	ID           string         `json:"id"`
+	SKU          string         `json:"sku"`
+	Name         string         `json:"name"`
+	Enabled      bool           `json:"enabled"`
+	ProductID    string         `json:"productId"`
+	Price        json.Number    `json:"price"`
+	PriceWithTax json.Number    `json:"priceWithTax"`
+	StockOnHand  int64          `json:"stockOnHand"`
+	UpdatedAt    string         `json:"updatedAt"`
 	CustomFields map[string]any `json:"customFields"`
 	TaxCategory  struct {
 		ID string `json:"id"`
@@ -111,7 +111,6 @@ const createOptionMutation = `mutation CreateOption($input: CreateProductOptionI
   createProductOption(input: $input) { id code name groupId }
 }`
 
-
 const updateVariantsMutation = `mutation UpdateVariants($input: [UpdateProductVariantInput!]!) {
   updateProductVariants(input: $input) { id }
 }`
@@ -119,7 +118,6 @@ const updateVariantsMutation = `mutation UpdateVariants($input: [UpdateProductVa
 const deleteVariantMutation = `mutation DeleteVariant($id: ID!) {
   deleteProductVariant(id: $id) { result message }
 }`
-
 
 // orderFields are the Order fields ParseOrder reads. scripts/vendure/server.js
 // sends the same shape in its webhooks.

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -167,79 +168,97 @@ func setupChannel(t *testing.T, c *client) {
 
 // shopSession is a customer's session on the Shop API.
 type shopSession struct {
-	t     *testing.T
 	url   string
 	token string
 }
 
-func (s *shopSession) do(query string, vars map[string]any, out any) {
-	s.t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, s.url+"/shop-api", bytes.NewReader(body))
+func (s *shopSession) do(ctx context.Context, query string, vars map[string]any, out any) error {
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url+"/shop-api", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
 	req.Header.Set("Content-Type", "application/json")
 	if s.token != "" {
 		req.Header.Set("Authorization", "Bearer "+s.token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		s.t.Fatalf("shop api: %v", err)
+		return fmt.Errorf("shop api: %w", err)
 	}
 	defer resp.Body.Close()
 	if tok := resp.Header.Get("vendure-auth-token"); tok != "" {
 		s.token = tok
 	}
-	raw, _ := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("shop api: %w", err)
+	}
 	var env struct {
 		Data   json.RawMessage `json:"data"`
 		Errors []gqlError      `json:"errors"`
 	}
 	if err := json.Unmarshal(raw, &env); err != nil || len(env.Errors) > 0 {
-		s.t.Fatalf("shop api: HTTP %d %s\nquery: %s", resp.StatusCode, raw, query)
+		return fmt.Errorf("shop api: HTTP %d %s", resp.StatusCode, raw)
 	}
 	if out != nil {
-		if err := json.Unmarshal(env.Data, out); err != nil {
-			s.t.Fatalf("shop api: decode: %v", err)
+		return json.Unmarshal(env.Data, out)
+	}
+	return nil
+}
+
+// mutate runs a Shop API mutation whose answer is a union under key and
+// fails unless it is an Order.
+func (s *shopSession) mutate(ctx context.Context, key, query string, vars map[string]any) (unionResult, error) {
+	var out map[string]unionResult
+	if err := s.do(ctx, query, vars, &out); err != nil {
+		return unionResult{}, err
+	}
+	r := out[key]
+	if r.Typename != "Order" {
+		return r, fmt.Errorf("shop api %s: %s %s %s", key, r.Typename, r.ErrorCode, r.Message)
+	}
+	return r, nil
+}
+
+// checkoutLine is one line to buy.
+type checkoutLine struct {
+	variantID string
+	qty       int64
+}
+
+// checkout buys lines through the Shop API as a guest and returns the order's
+// id. The order is paid with the dummy handler (settled at once).
+func checkout(ctx context.Context, base string, lines []checkoutLine, c catalog.Customer, a catalog.Address) (string, error) {
+	s := &shopSession{url: base}
+	for _, l := range lines {
+		if _, err := s.mutate(ctx, "addItemToOrder", `mutation($v: ID!, $q: Int!) { addItemToOrder(productVariantId: $v, quantity: $q) {
+  __typename ... on Order { id state } ... on ErrorResult { errorCode message } } }`, map[string]any{"v": l.variantID, "q": l.qty}); err != nil {
+			return "", err
 		}
 	}
-}
-
-// expectOK fails unless the union answer under key is the wanted type.
-func expectOK(t *testing.T, what string, r unionResult, typ string) {
-	t.Helper()
-	if r.Typename != typ {
-		t.Fatalf("%s: got %s %s %s", what, r.Typename, r.ErrorCode, r.Message)
+	if _, err := s.mutate(ctx, "setCustomerForOrder", `mutation($i: CreateCustomerInput!) { setCustomerForOrder(input: $i) {
+  __typename ... on Order { id } ... on ErrorResult { errorCode message } } }`,
+		map[string]any{"i": map[string]any{"emailAddress": c.Email, "firstName": c.FirstName, "lastName": c.LastName}}); err != nil {
+		return "", err
 	}
-}
-
-// placeOrder buys qty of the variant through the Shop API and returns the
-// order's code.
-func placeOrder(t *testing.T, base, variantID string, qty int) string {
-	t.Helper()
-	s := &shopSession{t: t, url: base}
-	var add struct {
-		R unionResult `json:"addItemToOrder"`
+	addr := map[string]any{"fullName": a.Name, "company": a.Company, "streetLine1": a.Street, "city": a.City,
+		"postalCode": a.PostalCode, "countryCode": a.Country, "phoneNumber": a.Phone}
+	for _, m := range []string{"setOrderShippingAddress", "setOrderBillingAddress"} {
+		if _, err := s.mutate(ctx, m, `mutation($a: CreateAddressInput!) { `+m+`(input: $a) {
+  __typename ... on Order { id } ... on ErrorResult { errorCode message } } }`, map[string]any{"a": addr}); err != nil {
+			return "", err
+		}
 	}
-	s.do(`mutation($v: ID!, $q: Int!) { addItemToOrder(productVariantId: $v, quantity: $q) {
-  __typename ... on Order { id state } ... on ErrorResult { errorCode message } } }`,
-		map[string]any{"v": variantID, "q": qty}, &add)
-	expectOK(t, "addItemToOrder", add.R, "Order")
-	var cust struct {
-		R unionResult `json:"setCustomerForOrder"`
-	}
-	s.do(`mutation { setCustomerForOrder(input: { emailAddress: "jan.kowalski@example.com", firstName: "Jan", lastName: "Kowalski" }) {
-  __typename ... on Order { id } ... on ErrorResult { errorCode message } } }`, nil, &cust)
-	expectOK(t, "setCustomerForOrder", cust.R, "Order")
-	var addr struct {
-		R unionResult `json:"setOrderShippingAddress"`
-	}
-	s.do(`mutation { setOrderShippingAddress(input: {
-  fullName: "Jan Kowalski", streetLine1: "ul. Prosta 1", city: "Warszawa", postalCode: "00-001", countryCode: "PL", phoneNumber: "+48123456789" }) {
-  __typename ... on Order { id } ... on ErrorResult { errorCode message } } }`, nil, &addr)
-	expectOK(t, "setOrderShippingAddress", addr.R, "Order")
 	var methods struct {
 		EligibleShippingMethods []struct{ ID, Code string } `json:"eligibleShippingMethods"`
 	}
-	s.do(`{ eligibleShippingMethods { id code } }`, nil, &methods)
+	if err := s.do(ctx, `{ eligibleShippingMethods { id code } }`, nil, &methods); err != nil {
+		return "", err
+	}
 	methodID := ""
 	for _, m := range methods.EligibleShippingMethods {
 		if m.Code == "courier" {
@@ -247,33 +266,37 @@ func placeOrder(t *testing.T, base, variantID string, qty int) string {
 		}
 	}
 	if methodID == "" {
-		t.Fatalf("no courier shipping method among %+v", methods.EligibleShippingMethods)
+		return "", fmt.Errorf("no courier shipping method among %+v", methods.EligibleShippingMethods)
 	}
-	var ship struct {
-		R unionResult `json:"setOrderShippingMethod"`
+	if _, err := s.mutate(ctx, "setOrderShippingMethod", `mutation($m: [ID!]!) { setOrderShippingMethod(shippingMethodId: $m) {
+  __typename ... on Order { id } ... on ErrorResult { errorCode message } } }`, map[string]any{"m": []string{methodID}}); err != nil {
+		return "", err
 	}
-	s.do(`mutation($m: [ID!]!) { setOrderShippingMethod(shippingMethodId: $m) {
-  __typename ... on Order { id } ... on ErrorResult { errorCode message } } }`, map[string]any{"m": []string{methodID}}, &ship)
-	expectOK(t, "setOrderShippingMethod", ship.R, "Order")
-	var tr struct {
-		R unionResult `json:"transitionOrderToState"`
+	if _, err := s.mutate(ctx, "transitionOrderToState", `mutation { transitionOrderToState(state: "ArrangingPayment") {
+  __typename ... on Order { id state } ... on ErrorResult { errorCode message } } }`, nil); err != nil {
+		return "", err
 	}
-	s.do(`mutation { transitionOrderToState(state: "ArrangingPayment") {
-  __typename ... on Order { id state } ... on ErrorResult { errorCode message } } }`, nil, &tr)
-	expectOK(t, "transitionOrderToState", tr.R, "Order")
-	var pay struct {
-		R struct {
-			unionResult
-			Code string `json:"code"`
-		} `json:"addPaymentToOrder"`
+	r, err := s.mutate(ctx, "addPaymentToOrder", `mutation { addPaymentToOrder(input: { method: "dummy", metadata: {} }) {
+  __typename ... on Order { id code state } ... on ErrorResult { errorCode message } } }`, nil)
+	if err != nil {
+		return "", err
 	}
-	s.do(`mutation { addPaymentToOrder(input: { method: "dummy", metadata: {} }) {
-  __typename ... on Order { id code state } ... on ErrorResult { errorCode message } } }`, nil, &pay)
-	expectOK(t, "addPaymentToOrder", pay.R.unionResult, "Order")
-	if pay.R.State != "PaymentSettled" {
-		t.Fatalf("order %s is %s after payment, want PaymentSettled", pay.R.Code, pay.R.State)
+	if r.State != "PaymentSettled" {
+		return "", fmt.Errorf("order %s is %s after payment, want PaymentSettled", r.ID, r.State)
 	}
-	return pay.R.ID
+	return r.ID, nil
+}
+
+// placeOrder buys qty of the variant through the Shop API.
+func placeOrder(t *testing.T, base, variantID string, qty int64) string {
+	t.Helper()
+	id, err := checkout(context.Background(), base, []checkoutLine{{variantID, qty}},
+		catalog.Customer{Email: "jan.kowalski@example.com", FirstName: "Jan", LastName: "Kowalski"},
+		catalog.Address{Name: "Jan Kowalski", Street: "ul. Prosta 1", City: "Warszawa", PostalCode: "00-001", Country: "PL", Phone: "+48123456789"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 func randomTag(t *testing.T) string {
@@ -302,10 +325,18 @@ func newRealStore(t *testing.T, base string) *Store {
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
+// TestVendureRealServer runs the adapter against a real Vendure server: an
+// end-to-end story (push, read back, order through the Shop API, poll,
+// parse, ship with tracking) and the store conformance suite.
 func TestVendureRealServer(t *testing.T) {
 	base := realServer(t)
 	admin := adminClient(t, base)
 	setupChannel(t, admin)
+	t.Run("EndToEnd", func(t *testing.T) { testEndToEnd(t, base, admin) })
+	t.Run("Conformance", func(t *testing.T) { runConformance(t, base, admin) })
+}
+
+func testEndToEnd(t *testing.T, base string, admin *client) {
 	s := newRealStore(t, base)
 	ctx := context.Background()
 	started := time.Now().UTC()
