@@ -29,10 +29,19 @@ boot_timeout="${VENDURE_BOOT_TIMEOUT:-90}"
 
 export VENDURE_DISABLE_TELEMETRY=true
 
-# answers reports whether the Admin API answers a GraphQL query.
+# answers reports whether the Admin API answers a GraphQL query (with curl,
+# or with node's fetch where curl is missing).
 answers() {
-	curl -fsS -m 3 -H 'Content-Type: application/json' \
-		-d '{"query":"{ __typename }"}' "$url/admin-api" 2>/dev/null | grep -q '"__typename"'
+	if command -v curl >/dev/null 2>&1; then
+		curl -fsS -m 3 -H 'Content-Type: application/json' \
+			-d '{"query":"{ __typename }"}' "$url/admin-api" 2>/dev/null | grep -q '"__typename"'
+		return
+	fi
+	node -e '
+		fetch(process.argv[1], {method: "POST", headers: {"Content-Type": "application/json"},
+			body: JSON.stringify({query: "{ __typename }"}), signal: AbortSignal.timeout(3000)})
+			.then(r => r.text()).then(t => process.exit(t.includes("__typename") ? 0 : 1))
+			.catch(() => process.exit(1));' "$url/admin-api"
 }
 
 # now_ms prints the time in milliseconds; secs T0 T1 prints T1-T0 in seconds.

@@ -6,9 +6,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -334,6 +336,101 @@ func TestVendureRealServer(t *testing.T) {
 	setupChannel(t, admin)
 	t.Run("EndToEnd", func(t *testing.T) { testEndToEnd(t, base, admin) })
 	t.Run("Conformance", func(t *testing.T) { runConformance(t, base, admin) })
+	t.Run("Webhooks", func(t *testing.T) { testServerWebhooks(t, base) })
+}
+
+// testServerWebhooks receives the order webhooks scripts/vendure/server.js
+// sends and checks them with the adapter. It needs the server started with
+// ERPBRIDGE_WEBHOOK_URL=http://$ERPBRIDGE_TEST_VENDURE_WEBHOOK/... and
+// ERPBRIDGE_WEBHOOK_SECRET equal to ERPBRIDGE_TEST_VENDURE_WEBHOOK_SECRET.
+func testServerWebhooks(t *testing.T, base string) {
+	addr, secret := os.Getenv("ERPBRIDGE_TEST_VENDURE_WEBHOOK"), os.Getenv("ERPBRIDGE_TEST_VENDURE_WEBHOOK_SECRET")
+	if addr == "" || secret == "" {
+		t.Skip("set ERPBRIDGE_TEST_VENDURE_WEBHOOK (host:port the server's ERPBRIDGE_WEBHOOK_URL points at) and ERPBRIDGE_TEST_VENDURE_WEBHOOK_SECRET to test the server's webhooks")
+	}
+	type delivery struct {
+		h    http.Header
+		body []byte
+	}
+	got := make(chan delivery, 64)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("listen on %s: %v", addr, err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		select {
+		case got <- delivery{r.Header.Clone(), body}:
+		default:
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	user, pass := realCreds()
+	st, err := New(context.Background(), store.Params{
+		StoreID:     "vendure-webhooks",
+		Connection:  &Connection{URL: base, EANCustomField: "ean"},
+		Credentials: &Credentials{Username: user, Password: pass, WebhookSecret: secret},
+		Logger:      testLogger(t),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := st.(*Store)
+	sku := "WH" + randomTag(t)
+	res, err := s.Push(context.Background(), []store.Item{
+		{Kind: catalog.KindProduct, SKU: sku, Op: store.OpUpsert, Doc: &store.ProductDoc{SKU: sku, Name: "Webhook mug", VATRate: dec("23"), Active: true}},
+		{Kind: catalog.KindPrice, SKU: sku, Op: store.OpUpsert, Doc: &store.PriceDoc{SKU: sku, Currency: "PLN", Gross: true, Regular: dec("12.34")}},
+		{Kind: catalog.KindStock, SKU: sku, Op: store.OpUpsert, Doc: &store.StockDoc{SKU: sku, Quantity: dec("5")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatalf("push %s: %v", r.Kind, r.Err)
+		}
+	}
+	vs, err := (&pusher{s: s}).variantsBySKU(context.Background(), []string{sku})
+	if err != nil || len(vs[sku]) != 1 {
+		t.Fatalf("variant of %s: %v %v", sku, vs, err)
+	}
+	orderID := placeOrder(t, base, vs[sku][0].ID, 1)
+
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case d := <-got:
+			if err := s.VerifyWebhook(d.h, d.body); err != nil {
+				t.Fatalf("delivery %s: %v", d.h.Get(headerEvent), err)
+			}
+			w, err := s.ParseWebhook(d.h, d.body)
+			if err != nil {
+				t.Fatalf("parse delivery: %v", err)
+			}
+			if w.ShopOrderID != orderID || d.h.Get(headerEvent) != "order.placed" {
+				continue
+			}
+			o, err := s.ParseOrder(w.Raw)
+			if err != nil {
+				t.Fatalf("parse webhook order: %v", err)
+			}
+			if w.Kind != store.WebhookOrder || w.EventID == "" || len(o.Lines) != 1 || o.Lines[0].SKU != sku ||
+				!o.Lines[0].UnitPrice.Equal(dec("12.34")) || o.Currency != "PLN" || o.Status != catalog.StatusProcessing {
+				t.Errorf("order.placed delivery: %+v → %+v", w, o)
+			}
+			tampered := append([]byte(" "), d.body...)
+			if err := s.VerifyWebhook(d.h, tampered); !errors.Is(err, store.ErrSignatureInvalid) {
+				t.Errorf("tampered delivery: %v", err)
+			}
+			return
+		case <-deadline:
+			t.Fatalf("no order.placed delivery for order %s within 30 s", orderID)
+		}
+	}
 }
 
 func testEndToEnd(t *testing.T, base string, admin *client) {
