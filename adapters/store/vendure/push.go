@@ -395,16 +395,24 @@ func (p *pusher) product(ctx context.Context, i int) error {
 	}
 	// A product without axes is sold through one variant under its own SKU.
 	vs, err := p.variantsBySKU(ctx, []string{it.SKU})
+	if err != nil {
+		p.res[i].ShopID = ""
+		return p.itemErr(i, err)
+	}
+	v, err := oneVariant(vs, it.SKU)
+	var w *variantWrite
 	if err == nil {
-		var v *apiVariant
-		if v, err = oneVariant(vs, it.SKU); err == nil {
-			err = p.upsertVariant(ctx, variantSpec{sku: it.SKU, name: name, ean: d.EAN, enabled: d.Active, taxID: taxID}, pr, v)
-		}
+		w, err = p.variantInput(i, variantSpec{sku: it.SKU, name: name, ean: d.EAN, enabled: d.Active, taxID: taxID}, pr, v)
 	}
 	if err != nil {
 		p.res[i].ShopID = ""
+		return p.itemErr(i, err)
 	}
-	return p.itemErr(i, err)
+	if w == nil {
+		return nil
+	}
+	w.keepShopID = true // the product's id, not its variant's
+	return p.writeVariants(ctx, []variantWrite{*w})
 }
 
 // variantSpec is the desired state of one variant.
@@ -417,9 +425,21 @@ type variantSpec struct {
 	optionIDs []string
 }
 
-// upsertVariant creates the variant w.sku of product pr, or brings v (the
-// existing one) to the desired state, writing only when something differs.
-func (p *pusher) upsertVariant(ctx context.Context, w variantSpec, pr *apiProduct, v *apiVariant) error {
+// variantWrite is one createProductVariants or updateProductVariants input
+// for item i.
+type variantWrite struct {
+	i      int
+	in     map[string]any
+	create bool
+	// keepShopID leaves the item's ShopID as it is (a product's id) instead
+	// of the created variant's.
+	keepShopID bool
+}
+
+// variantInput returns the write that creates the variant w.sku of product
+// pr, or brings v (the existing one) to the desired state; nil when v is
+// as desired already.
+func (p *pusher) variantInput(i int, w variantSpec, pr *apiProduct, v *apiVariant) (*variantWrite, error) {
 	ean := p.s.conn.EANCustomField
 	if v == nil {
 		in := map[string]any{
@@ -435,46 +455,104 @@ func (p *pusher) upsertVariant(ctx context.Context, w variantSpec, pr *apiProduc
 		if ean != "" {
 			in["customFields"] = map[string]any{ean: w.ean}
 		}
-		var out struct {
-			CreateProductVariants []*apiVariant `json:"createProductVariants"`
-		}
-		if err := p.s.admin.call(ctx, "create variants", p.s.q.createVariants, map[string]any{"input": []any{in}}, &out); err != nil {
-			return err
-		}
-		if len(out.CreateProductVariants) != 1 || out.CreateProductVariants[0] == nil {
-			return fault.Permanentf("vendure: create variant %q: the server created none", w.sku)
-		}
-		return nil
+		return &variantWrite{i: i, in: in, create: true}, nil
 	}
 	if v.ProductID != pr.ID {
-		return fault.Permanentf("vendure: SKU %q is already a variant of another product (id %s)", w.sku, v.ProductID)
+		return nil, fault.Permanentf("vendure: SKU %q is already a variant of another product (id %s)", w.sku, v.ProductID)
 	}
 	in := map[string]any{"id": v.ID}
-	changed := false
 	if v.Name != w.name {
 		in["translations"] = []any{p.translation(w.name)}
-		changed = true
 	}
 	if v.Enabled != w.enabled {
 		in["enabled"] = w.enabled
-		changed = true
 	}
 	if w.taxID != "" && v.TaxCategory.ID != w.taxID {
 		in["taxCategoryId"] = w.taxID
-		changed = true
 	}
 	if w.optionIDs != nil && !sameIDs(w.optionIDs, v.Options) {
 		in["optionIds"] = w.optionIDs
-		changed = true
 	}
 	if ean != "" && customString(v.CustomFields, ean) != w.ean {
 		in["customFields"] = map[string]any{ean: w.ean}
-		changed = true
 	}
-	if !changed {
+	if len(in) == 1 {
+		return nil, nil
+	}
+	return &variantWrite{i: i, in: in}, nil
+}
+
+// writeVariants sends ws as one createProductVariants and one
+// updateProductVariants call. When a call fails for its data, its inputs
+// are sent one by one so only the bad ones fail.
+func (p *pusher) writeVariants(ctx context.Context, ws []variantWrite) error {
+	var creates, updates []variantWrite
+	for _, w := range ws {
+		if w.create {
+			creates = append(creates, w)
+		} else {
+			updates = append(updates, w)
+		}
+	}
+	if err := p.sendVariants(ctx, "create variants", p.s.q.createVariants, "createProductVariants", creates); err != nil {
+		return err
+	}
+	return p.sendVariants(ctx, "update variants", updateVariantsMutation, "updateProductVariants", updates)
+}
+
+func (p *pusher) sendVariants(ctx context.Context, op, query, key string, ws []variantWrite) error {
+	if len(ws) == 0 {
 		return nil
 	}
-	return p.s.admin.call(ctx, "update variants", updateVariantsMutation, map[string]any{"input": []any{in}}, nil)
+	send := func(ws []variantWrite) error {
+		ins := make([]any, len(ws))
+		for k, w := range ws {
+			ins[k] = w.in
+		}
+		var out map[string][]*struct {
+			ID string `json:"id"`
+		}
+		if err := p.s.admin.call(ctx, op, query, map[string]any{"input": ins}, &out); err != nil {
+			return err
+		}
+		got := out[key]
+		for k, w := range ws {
+			switch {
+			case k >= len(got) || got[k] == nil || got[k].ID == "":
+				p.res[w.i].ShopID = ""
+				p.res[w.i].Err = fault.Permanentf("vendure: %s %q: the server returned no variant", op, p.items[w.i].SKU)
+			case !w.keepShopID:
+				p.res[w.i].ShopID = got[k].ID
+			}
+		}
+		return nil
+	}
+	err := send(ws)
+	if err == nil || !narrowable(err) {
+		return err
+	}
+	for _, w := range ws {
+		err := send([]variantWrite{w})
+		if err != nil {
+			if !fault.IsPermanent(err) {
+				return err
+			}
+			p.res[w.i].ShopID = ""
+			p.res[w.i].Err = err
+		}
+	}
+	return nil
+}
+
+// narrowable reports whether a failed bulk call is worth retrying item by
+// item: the server refused its data (Permanent) or answered with a GraphQL
+// error, rather than being unreachable, throttling or refusing the login.
+func narrowable(err error) bool {
+	if fault.IsFatal(err) {
+		return false
+	}
+	var re *requestError
+	return fault.IsPermanent(err) || errors.As(err, &re)
 }
 
 func nonNil(ids []string) []string {
@@ -561,61 +639,68 @@ func (p *pusher) variants(ctx context.Context, idx []int) error {
 	if err != nil {
 		return err
 	}
+	var ws []variantWrite
 	for _, i := range idx {
-		if err := p.variant(ctx, i, existing); err != nil {
+		w, err := p.variant(ctx, i, existing)
+		if err != nil {
 			return err
 		}
+		if w != nil {
+			ws = append(ws, *w)
+		}
 	}
-	return nil
+	return p.writeVariants(ctx, ws)
 }
 
-func (p *pusher) variant(ctx context.Context, i int, existing map[string][]apiVariant) error {
+// variant prepares variant item i: options made where missing, and the
+// write that brings the variant to the desired state (nil when none is
+// needed or the item failed). A returned error fails the whole call.
+func (p *pusher) variant(ctx context.Context, i int, existing map[string][]apiVariant) (*variantWrite, error) {
 	it := p.items[i]
 	v, err := oneVariant(existing, it.SKU)
 	if err == nil && it.ShopID != "" && it.Op != store.OpDelete && (v == nil || v.ID != it.ShopID) {
 		err = fault.Permanentf("vendure: variant %q: shop id %s is not in the shop under this SKU", it.SKU, it.ShopID)
 	}
 	if err != nil {
-		return p.itemErr(i, err)
+		return nil, p.itemErr(i, err)
 	}
 	switch it.Op {
 	case store.OpDeactivate:
 		if v == nil {
-			return nil
+			return nil, nil
 		}
 		p.res[i].ShopID = v.ID
 		if !v.Enabled {
-			return nil
+			return nil, nil
 		}
-		return p.itemErr(i, p.s.admin.call(ctx, "update variants", updateVariantsMutation,
-			map[string]any{"input": []any{map[string]any{"id": v.ID, "enabled": false}}}, nil))
+		return &variantWrite{i: i, in: map[string]any{"id": v.ID, "enabled": false}}, nil
 	case store.OpDelete:
 		if v == nil {
-			return nil
+			return nil, nil
 		}
 		var out struct {
 			DeleteProductVariant deletion `json:"deleteProductVariant"`
 		}
 		if err := p.s.admin.call(ctx, "delete variant", deleteVariantMutation, map[string]any{"id": v.ID}, &out); err != nil {
-			return p.itemErr(i, err)
+			return nil, p.itemErr(i, err)
 		}
 		if out.DeleteProductVariant.Result != "DELETED" {
-			return p.itemErr(i, fault.Permanentf("vendure: delete variant %q: %s", it.SKU, out.DeleteProductVariant.Message))
+			return nil, p.itemErr(i, fault.Permanentf("vendure: delete variant %q: %s", it.SKU, out.DeleteProductVariant.Message))
 		}
-		return nil
+		return nil, nil
 	}
 	d := it.Doc.(*store.ProductDoc)
 	pr, err := p.findProduct(ctx, d.ParentSKU, "")
 	if err != nil {
-		return p.itemErr(i, err)
+		return nil, p.itemErr(i, err)
 	}
 	if pr == nil {
 		// The engine pushes products before their variants: a parent that
 		// is not there is a data problem to look at, not a wait.
-		return p.itemErr(i, fault.Permanentf("vendure: variant %q: parent product %q is not in the shop; push it first", it.SKU, d.ParentSKU))
+		return nil, p.itemErr(i, fault.Permanentf("vendure: variant %q: parent product %q is not in the shop; push it first", it.SKU, d.ParentSKU))
 	}
 	if len(d.Options) > p.s.features.MaxVariantAxes {
-		return p.itemErr(i, fault.Permanentf("vendure: variant %q has %d options; at most %d", it.SKU, len(d.Options), p.s.features.MaxVariantAxes))
+		return nil, p.itemErr(i, fault.Permanentf("vendure: variant %q has %d options; at most %d", it.SKU, len(d.Options), p.s.features.MaxVariantAxes))
 	}
 	axes := make([]string, 0, len(d.Options))
 	for a := range d.Options {
@@ -625,46 +710,35 @@ func (p *pusher) variant(ctx context.Context, i int, existing map[string][]apiVa
 	optionIDs := make([]string, 0, len(axes))
 	for _, a := range axes {
 		if d.Options[a] == "" {
-			return p.itemErr(i, fault.Permanentf("vendure: variant %q: option %q has no value", it.SKU, a))
+			return nil, p.itemErr(i, fault.Permanentf("vendure: variant %q: option %q has no value", it.SKU, a))
 		}
 		g, err := p.optionGroup(ctx, pr, a)
 		if err != nil {
-			return p.itemErr(i, err)
+			return nil, p.itemErr(i, err)
 		}
 		id, err := p.option(ctx, g, d.Options[a])
 		if err != nil {
-			return p.itemErr(i, err)
+			return nil, p.itemErr(i, err)
 		}
 		optionIDs = append(optionIDs, id)
 	}
 	taxID, err := p.taxCategory(it.SKU, d.VATRate)
 	if err != nil {
-		return p.itemErr(i, err)
+		return nil, p.itemErr(i, err)
 	}
 	name := d.Name
 	if name == "" {
 		name = pr.Name + " " + strings.Join(optionValues(d.Options, axes), " ")
 	}
-	if err := p.upsertVariant(ctx, variantSpec{sku: it.SKU, name: name, ean: d.EAN, enabled: d.Active, taxID: taxID, optionIDs: optionIDs}, pr, v); err != nil {
-		return p.itemErr(i, err)
-	}
 	if v != nil {
 		p.res[i].ShopID = v.ID
-		return nil
 	}
-	got, err := p.variantsBySKU(ctx, []string{it.SKU})
+	w, err := p.variantInput(i, variantSpec{sku: it.SKU, name: name, ean: d.EAN, enabled: d.Active, taxID: taxID, optionIDs: optionIDs}, pr, v)
 	if err != nil {
-		return err
+		p.res[i].ShopID = ""
+		return nil, p.itemErr(i, err)
 	}
-	nv, err := oneVariant(got, it.SKU)
-	if err == nil && nv == nil {
-		err = fmt.Errorf("vendure: variant %q not found after creating it", it.SKU)
-	}
-	if err != nil {
-		return p.itemErr(i, err)
-	}
-	p.res[i].ShopID = nv.ID
-	return nil
+	return w, nil
 }
 
 func optionValues(opts map[string]string, axes []string) []string {
@@ -734,8 +808,7 @@ func (p *pusher) levels(ctx context.Context, idx []int) error {
 	if err == nil {
 		return nil
 	}
-	var re *requestError
-	if !fault.IsPermanent(err) && !errors.As(err, &re) || fault.IsFatal(err) {
+	if !narrowable(err) {
 		return err
 	}
 	// One bad input fails the whole bulk call: find it.

@@ -10,7 +10,9 @@
 //     the channel's pricesIncludeTax says (checked against the connection's
 //     prices_include_tax at first use), and stockOnHand, in bulk;
 //   - binding by SKU through productVariants; products are found by their
-//     slug, which the adapter derives from the product's SKU;
+//     slug, which the adapter derives reversibly from the product's SKU;
+//     EANs live in an optional string custom field (connection
+//     ean_custom_field), since Vendure has no EAN field of its own;
 //   - orders by orderPlacedAt (Vendure's updatedAt does not move on state
 //     changes), fulfilment with carrier and tracking, cancellation;
 //   - webhooks from the EventBus subscriber in scripts/vendure/server.js
@@ -113,7 +115,6 @@ type channelInfo struct {
 	currency         string
 	pricesIncludeTax bool
 	precision        int32
-	defaultLanguage  string
 	// taxCategories maps a tax rate's value (as a decimal string such as
 	// "23") in the channel's default tax zone to its tax category id.
 	taxCategories map[string]string
@@ -241,7 +242,6 @@ const channelQuery = `query Channel {
     code
     defaultCurrencyCode
     pricesIncludeTax
-    defaultLanguageCode
     defaultTaxZone { id }
   }
   globalSettings { serverConfig { moneyStrategyPrecision } }
@@ -264,7 +264,6 @@ func (s *Store) channel(ctx context.Context) (*channelInfo, error) {
 			Code                string `json:"code"`
 			DefaultCurrencyCode string `json:"defaultCurrencyCode"`
 			PricesIncludeTax    bool   `json:"pricesIncludeTax"`
-			DefaultLanguageCode string `json:"defaultLanguageCode"`
 			DefaultTaxZone      *struct {
 				ID string `json:"id"`
 			} `json:"defaultTaxZone"`
@@ -299,7 +298,6 @@ func (s *Store) channel(ctx context.Context) (*channelInfo, error) {
 		currency:         ac.DefaultCurrencyCode,
 		pricesIncludeTax: ac.PricesIncludeTax,
 		precision:        out.GlobalSettings.ServerConfig.MoneyStrategyPrecision,
-		defaultLanguage:  ac.DefaultLanguageCode,
 		taxCategories:    map[string]string{},
 	}
 	if ci.precision < 0 || ci.precision > 6 {

@@ -714,3 +714,62 @@ func TestWebhooks(t *testing.T) {
 		}
 	}
 }
+
+func TestPushVariantsInBulk(t *testing.T) {
+	t.Parallel()
+	stb, srv := newStub(t)
+	stb.on("ProductBySlug", func(w http.ResponseWriter, vars map[string]any) {
+		if vars["slug"] != slugFor("TEE") {
+			io.WriteString(w, `{"data":{"product":null}}`)
+			return
+		}
+		io.WriteString(w, `{"data":{"product":{"id":"1","name":"Tee","slug":"p-tee","enabled":true,
+  "optionGroups":[{"id":"g1","code":"size","name":"size","options":[{"id":"o1","code":"s","name":"S"},{"id":"o2","code":"m","name":"M"}]}]}}}`)
+	})
+	stb.on("VariantsBySKU", func(w http.ResponseWriter, _ map[string]any) {
+		io.WriteString(w, `{"data":{"productVariants":{"items":[]}}}`)
+	})
+	var mu sync.Mutex
+	var calls []int
+	stb.on("CreateVariants", func(w http.ResponseWriter, vars map[string]any) {
+		in, _ := vars["input"].([]any)
+		mu.Lock()
+		calls = append(calls, len(in))
+		mu.Unlock()
+		var out []string
+		for k, x := range in {
+			m, _ := x.(map[string]any)
+			if m["sku"] == "TEE-BAD" {
+				io.WriteString(w, `{"errors":[{"message":"duplicate option combination","extensions":{"code":"USER_INPUT_ERROR"}}],"data":null}`)
+				return
+			}
+			out = append(out, `{"id":"v`+string(rune('0'+k))+`"}`)
+		}
+		io.WriteString(w, `{"data":{"createProductVariants":[`+strings.Join(out, ",")+`]}}`)
+	})
+	st := stubStore(t, srv.URL, nil)
+	variant := func(sku, size string) store.Item {
+		return store.Item{Kind: catalog.KindVariant, SKU: sku, Op: store.OpUpsert, Doc: &store.ProductDoc{
+			SKU: sku, ParentSKU: "TEE", Name: sku, Options: map[string]string{"size": size}, VATRate: decimal.RequireFromString("23"), Active: true}}
+	}
+	orphan := variant("NOPARENT-S", "S")
+	orphan.Doc.(*store.ProductDoc).ParentSKU = "NOPE"
+	res, err := st.Push(context.Background(), []store.Item{variant("TEE-S", "S"), variant("TEE-BAD", "S"), variant("TEE-M", "M"), orphan})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Err != nil || res[2].Err != nil || res[0].ShopID == "" || res[2].ShopID == "" {
+		t.Errorf("good variants: %+v %+v", res[0], res[2])
+	}
+	if !fault.IsPermanent(res[1].Err) || res[1].ShopID != "" {
+		t.Errorf("refused variant: %+v, want permanent without shop id", res[1])
+	}
+	if !fault.IsPermanent(res[3].Err) {
+		t.Errorf("variant without parent: %v, want permanent", res[3].Err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(calls) != 4 || calls[0] != 3 {
+		t.Errorf("create calls with %v inputs, want one bulk of 3 then 3 single", calls)
+	}
+}
