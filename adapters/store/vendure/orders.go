@@ -213,9 +213,14 @@ func (s *Store) Orders(ctx context.Context, since time.Time, page string) (store
 			Items      []json.RawMessage `json:"items"`
 		} `json:"orders"`
 	}
-	// The filter's "after" is strict; a millisecond earlier makes it "at or after".
+	// The filter's "after" is strict; a millisecond earlier makes it "at or
+	// after". A zero or ancient since means "all orders".
+	after := since.UTC().Add(-time.Millisecond)
+	if epoch := time.Unix(0, 0).UTC(); after.Before(epoch) {
+		after = epoch
+	}
 	vars := map[string]any{
-		"after": since.UTC().Add(-time.Millisecond).Format(time.RFC3339Nano),
+		"after": after.Format(time.RFC3339Nano),
 		"skip":  skip,
 		"take":  s.conn.PageSize,
 	}

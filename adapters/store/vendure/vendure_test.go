@@ -773,3 +773,20 @@ func TestPushVariantsInBulk(t *testing.T) {
 		t.Errorf("create calls with %v inputs, want one bulk of 3 then 3 single", calls)
 	}
 }
+
+func TestOrdersSinceZero(t *testing.T) {
+	t.Parallel()
+	stb, srv := newStub(t)
+	after := make(chan any, 1)
+	stb.on("Orders", func(w http.ResponseWriter, vars map[string]any) {
+		after <- vars["after"]
+		io.WriteString(w, `{"data":{"orders":{"totalItems":0,"items":[]}}}`)
+	})
+	pg, err := stubStore(t, srv.URL, nil).Orders(context.Background(), time.Time{}, "")
+	if err != nil || len(pg.Orders) != 0 || pg.Next != "" {
+		t.Fatalf("Orders since zero: %+v %v", pg, err)
+	}
+	if got := <-after; got != "1970-01-01T00:00:00Z" {
+		t.Errorf("after = %v, want the Unix epoch", got)
+	}
+}
