@@ -626,6 +626,22 @@ func testEndToEnd(t *testing.T, base string, admin *client) {
 		t.Errorf("parsed shipped order: status %s err %v", o.Status, err)
 	}
 
+	// Cancel another order, twice: cancelled once, then nothing to do.
+	second := placeOrder(t, base, variantID[mug], 1)
+	for range 2 {
+		if err := s.SetStatus(ctx, second, catalog.StatusUpdate{Status: catalog.StatusCancelled, Note: "out of stock in the ERP"}); err != nil {
+			t.Fatalf("cancel: %v", err)
+		}
+	}
+	if so, err := s.Order(ctx, second); err != nil {
+		t.Fatal(err)
+	} else if o, err := s.ParseOrder(so.Raw); err != nil || o.Status != catalog.StatusCancelled {
+		t.Errorf("cancelled order: status %s err %v", o.Status, err)
+	}
+	if err := s.SetStatus(ctx, second, catalog.StatusUpdate{Status: catalog.StatusOnHold}); !fault.IsPermanent(err) {
+		t.Errorf("on_hold: %v, want permanent (Vendure has no such state)", err)
+	}
+
 	// Deactivate the mug: the product stays, disabled.
 	if r, err := s.Push(ctx, []store.Item{{Kind: catalog.KindProduct, SKU: mug, Op: store.OpDeactivate}}); err != nil || r[0].Err != nil {
 		t.Fatalf("deactivate: %v %+v", err, r)
