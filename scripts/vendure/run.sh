@@ -7,7 +7,8 @@
 #                         folder (DIR, or a new temporary one); waits until the
 #                         Admin API answers, prints the URL and the boot time
 #   run.sh status         says whether the server runs and answers
-#   run.sh stop           stops the server started by start and waits for it
+#   run.sh stop           stops the server started by start, waits for it and
+#                         removes the data folder if start made it
 #
 # The one-time channel setup (country, zone, PLN, tax, shipping and payment
 # methods) is done by the Go test itself through the Admin API, idempotently,
@@ -78,8 +79,11 @@ cmd_start() {
 		exit 1
 	fi
 	local data="${1:-}"
+	mkdir -p "$state"
+	rm -f "$state/data-dir-temp"
 	if [[ -z "$data" ]]; then
 		data="$(mktemp -d /tmp/erpbridge-vendure-data.XXXXXX)"
+		echo "$data" >"$state/data-dir-temp"
 	else
 		mkdir -p "$data"
 		rm -f "$data/vendure.sqlite"
@@ -144,6 +148,11 @@ cmd_stop() {
 		done
 	fi
 	rm -f "$pidfile"
+	# A data folder start made itself goes with the server.
+	if [[ -f "$state/data-dir-temp" ]]; then
+		rm -rf -- "$(cat "$state/data-dir-temp")"
+		rm -f "$state/data-dir-temp"
+	fi
 	echo "vendure: stopped"
 }
 
