@@ -8,5 +8,6 @@ import (
 
 	// Store adapters.
 	_ "github.com/erpbridge/erpbridge/adapters/store/memory"
+	_ "github.com/erpbridge/erpbridge/adapters/store/vendure"
 	_ "github.com/erpbridge/erpbridge/adapters/store/woocommerce"
 )
