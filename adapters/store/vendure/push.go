@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -349,6 +350,17 @@ func (p *pusher) product(ctx context.Context, i int) error {
 		return p.itemErr(i, err)
 	}
 	name := d.Name
+	if pr != nil && len(d.Keep) > 0 {
+		// Fields the store owns stay as the shop has them.
+		kept := *d
+		if slices.Contains(d.Keep, "name") {
+			name = pr.Name
+		}
+		if slices.Contains(d.Keep, "description") {
+			kept.Description = pr.Description
+		}
+		d = &kept
+	}
 	if name == "" {
 		name = it.SKU
 	}
@@ -727,6 +739,9 @@ func (p *pusher) variant(ctx context.Context, i int, existing map[string][]apiVa
 		return nil, p.itemErr(i, err)
 	}
 	name := d.Name
+	if v != nil && slices.Contains(d.Keep, "name") {
+		name = v.Name
+	}
 	if name == "" {
 		name = pr.Name + " " + strings.Join(optionValues(d.Options, axes), " ")
 	}
