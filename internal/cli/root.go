@@ -43,6 +43,8 @@ type app struct {
 
 	// secrets of the loaded config, scrubbed from error output.
 	secrets []string
+	// erpType is the configured ERP adapter, for messages.
+	erpType string
 }
 
 // Main runs erpbridge with args (without the program name) and returns the
@@ -115,6 +117,7 @@ Configuration is one YAML file: --config, or ERPBRIDGE_CONFIG, or ./erpbridge.ya
 		a.serveCommand(),
 		a.planCommand(),
 		a.syncCommand(),
+		a.erpCommand(),
 	)
 	return root
 }

@@ -96,3 +96,30 @@ func TestPlanAndSync(t *testing.T) {
 		t.Fatalf("sync --store nope: exit %d %s", code, errOut)
 	}
 }
+
+func TestERPCommands(t *testing.T) {
+	id := "cli-erp-test"
+	t.Cleanup(func() { memory.Shops.Delete(id) })
+	path := optimaFixture(t, 20, id)
+
+	code, out, _ := run(t, "--config", path, "erp", "check", "--limit", "2")
+	if code != ExitFailure || !strings.Contains(out, "ok   products") || !strings.Contains(out, "FAIL staging") ||
+		!strings.Contains(out, "erpbridge erp install-staging") {
+		t.Fatalf("erp check before install-staging: exit %d\n%s", code, out)
+	}
+	code, out, _ = run(t, "--config", path, "erp", "install-staging", "--print")
+	if code != ExitOK || !strings.Contains(out, "CREATE TABLE IF NOT EXISTS erpbridge_orders") {
+		t.Fatalf("install-staging --print: exit %d\n%s", code, out)
+	}
+	if code, out, errOut := run(t, "--config", path, "erp", "install-staging"); code != ExitOK {
+		t.Fatalf("install-staging: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = run(t, "--config", path, "erp", "check")
+	if code != ExitOK || strings.Contains(out, "FAIL") {
+		t.Fatalf("erp check after install-staging: exit %d\n%s", code, out)
+	}
+	code, _, errOut := run(t, "--config", path, "erp", "snapshot")
+	if code != ExitOK || !regexp.MustCompile(`product\s+read\s+20\s+added\s+20`).MatchString(errOut) {
+		t.Fatalf("erp snapshot: exit %d\n%s", code, errOut)
+	}
+}

@@ -87,7 +87,7 @@ func NewERP(ctx context.Context, cfg *config.Config, log *slog.Logger) (erp.Sour
 		Profile:  cfg.ERP.Profile,
 		TimeZone: tz,
 		Options:  cfg.ERP.Options,
-		Logger:   log.With(slog.String("erp", cfg.ERP.Type), slog.String("profile", cfg.ERP.Profile)),
+		Logger:   log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("erp: %w", err)
