@@ -459,6 +459,12 @@ func (l *loader) xlCard(p erpdata.Product) error {
 			return err
 		}
 	}
+	if q := p.XLAllWarehousesReserved(); q.IsPositive() {
+		// A reservation for all warehouses: reserved in each of them.
+		if err := l.add(xlRezerwacje, p.ID*100+99, 2576, p.ID, 0, q, "0", 1, 0); err != nil {
+			return err
+		}
+	}
 	for _, st := range p.Current() {
 		base := p.ID*100 + st.WarehouseID*10
 		one := decimal.NewFromInt(1)
