@@ -11,8 +11,10 @@ import (
 	"testing"
 
 	"github.com/erpbridge/erpbridge/adapters/erp/sqlerp"
+	"github.com/erpbridge/erpbridge/adapters/erp/sqlerp/sqlfixture"
 	"github.com/erpbridge/erpbridge/internal/catalog"
 	"github.com/erpbridge/erpbridge/internal/erp"
+	"github.com/erpbridge/erpbridge/internal/erp/erptest/erpdata"
 	"github.com/erpbridge/erpbridge/internal/fault"
 )
 
@@ -207,6 +209,52 @@ func TestMissingColumnNamesQueryAndColumn(t *testing.T) {
 					}
 				} else if q.Err != nil {
 					t.Errorf("query %s failed: %v", q.Name, q.Err)
+				}
+			}
+		})
+	}
+}
+
+func TestBumpChangesOnlyPricesAndStockOfEveryNth(t *testing.T) {
+	t.Parallel()
+	for _, profile := range []string{sqlerp.ProfileOptima, sqlerp.ProfileXL} {
+		t.Run(profile, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			env, params := newEnvParams(t, sqliteEngine, profile)
+			read := func() map[string]string {
+				out := map[string]string{}
+				err := env.Source.Snapshot(ctx, catalog.Kinds, func(r catalog.Record) error {
+					h, err := catalog.HashRecord(r)
+					out[string(r.Kind())+"/"+r.Key()] = h
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return out
+			}
+			before := read()
+			db, err := sqlerp.Open(params.Driver, params.DSN, params.Options.(*sqlerp.Options).SQLiteAttach, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			shape := erpdata.ShapeOptima
+			if profile == sqlerp.ProfileXL {
+				shape = erpdata.ShapeXL
+			}
+			if _, err := sqlfixture.Bump(ctx, sqlfixture.Target{DB: db, Dialect: "sqlite", Schema: "CDN"}, shape, 5); err != nil {
+				t.Fatal(err)
+			}
+			after := read()
+			for k, h := range after {
+				changed := before[k] != h
+				want := (strings.HasPrefix(k, "price/") || strings.HasPrefix(k, "stock/")) &&
+					(strings.HasSuffix(k, "TWR-000005") || strings.HasSuffix(k, "TWR-000010") ||
+						strings.HasSuffix(k, "TWR-000015") || strings.HasSuffix(k, "TWR-000020"))
+				if changed != want {
+					t.Errorf("%s changed %v, want %v", k, changed, want)
 				}
 			}
 		})

@@ -516,3 +516,44 @@ func EnsureNamespace(ctx context.Context, t Target) error {
 	}
 	return nil
 }
+
+// Bump raises the prices and stock of every base product whose number is a
+// multiple of every (every = 100 changes 1%), the way a day of sales and a
+// price update touch an ERP without touching product timestamps. It returns
+// the number of rows changed. Bumping twice changes the values again.
+func Bump(ctx context.Context, t Target, shape erpdata.Shape, every int) (int64, error) {
+	if every < 1 {
+		return 0, fmt.Errorf("sqlfixture: bump every %d: want at least 1", every)
+	}
+	// Base product cards have ids n*10, variants n*10+k: id % (10*every) = 0
+	// picks the base products n with n % every = 0.
+	m := 10 * every
+	var stmts []string
+	switch shape {
+	case erpdata.ShapeOptima:
+		stmts = []string{
+			fmt.Sprintf("UPDATE %sTwrCeny SET TwC_Wartosc = TwC_Wartosc + 1 WHERE TwC_TwrID %% %d = 0", t.qual(), m),
+			fmt.Sprintf("UPDATE %sTwrIlosci SET TwI_Ilosc = TwI_Ilosc + 1 WHERE TwI_TwrId %% %d = 0", t.qual(), m),
+		}
+	case erpdata.ShapeXL:
+		stmts = []string{
+			fmt.Sprintf("UPDATE %sTwrCeny SET TwC_Wartosc = TwC_Wartosc + 1 WHERE TwC_TwrNumer %% %d = 0", t.qual(), m),
+			fmt.Sprintf("UPDATE %sTwrZasoby SET TwZ_Ilosc = TwZ_Ilosc + 1 WHERE TwZ_TwrNumer %% %d = 0", t.qual(), m),
+		}
+	default:
+		return 0, fmt.Errorf("sqlfixture: unknown shape %q", shape)
+	}
+	var total int64
+	for _, s := range stmts {
+		res, err := t.DB.ExecContext(ctx, s)
+		if err != nil {
+			return total, fmt.Errorf("sqlfixture: %w\n%s", err, s)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("sqlfixture: %w", err)
+		}
+		total += n
+	}
+	return total, nil
+}
