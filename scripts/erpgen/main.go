@@ -6,6 +6,7 @@
 //
 //	go run ./scripts/erpgen -driver postgres -dsn 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable' -products 200000
 //	go run ./scripts/erpgen -driver postgres -dsn ... -products 200000 -state 2
+//	go run ./scripts/erpgen -driver postgres -dsn ... -bump 100   # 1% of prices and stock
 //	go run ./scripts/erpgen -driver sqlite -dsn erp.db -attach CDN=cdn.db -products 1000 -views
 package main
 
@@ -41,6 +42,7 @@ func run(args []string) error {
 	attach := fs.String("attach", "", "sqlite: NAME=FILE databases to attach, comma separated (e.g. CDN=cdn.db)")
 	products := fs.Int("products", 1000, "number of base products")
 	state := fs.Int("state", 1, "1 creates the tables and loads state 1; 2 moves a state-1 database to state 2")
+	bump := fs.Int("bump", 0, "only raise prices and stock of every Nth product of an existing database (100 = 1%)")
 	views := fs.Bool("views", false, "also create the generic profile's views (comarch-optima shape only)")
 	printDDL := fs.Bool("print-ddl", false, "print the table DDL and exit")
 	if err := fs.Parse(args); err != nil {
@@ -93,6 +95,14 @@ func run(args []string) error {
 	t := sqlfixture.Target{DB: db, Dialect: dialect, Schema: *schema}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	start := time.Now()
+	if *bump > 0 {
+		n, err := sqlfixture.Bump(ctx, t, sh, *bump)
+		if err != nil {
+			return err
+		}
+		log.Info("prices and stock bumped", slog.Int("every", *bump), slog.Int64("rows", n), slog.Duration("took", time.Since(start)))
+		return nil
+	}
 	switch *state {
 	case 1:
 		if err := sqlfixture.EnsureNamespace(ctx, t); err != nil {

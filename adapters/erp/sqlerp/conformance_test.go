@@ -24,7 +24,7 @@ import (
 )
 
 // testN is the generator's product count in conformance tests.
-const testN = 40
+const testN = 24
 
 // engine opens a fresh, empty database for one test.
 type engine struct {

@@ -88,6 +88,7 @@ type sqliteConnector struct {
 	attach map[string]string
 }
 
+// Connect implements driver.Connector: open, then attach.
 func (c *sqliteConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.drv.Open(c.dsn)
 	if err != nil {
@@ -120,4 +121,5 @@ func (c *sqliteConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	return conn, nil
 }
 
+// Driver implements driver.Connector.
 func (c *sqliteConnector) Driver() driver.Driver { return c.drv }

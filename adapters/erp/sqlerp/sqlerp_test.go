@@ -11,8 +11,10 @@ import (
 	"testing"
 
 	"github.com/erpbridge/erpbridge/adapters/erp/sqlerp"
+	"github.com/erpbridge/erpbridge/adapters/erp/sqlerp/sqlfixture"
 	"github.com/erpbridge/erpbridge/internal/catalog"
 	"github.com/erpbridge/erpbridge/internal/erp"
+	"github.com/erpbridge/erpbridge/internal/erp/erptest/erpdata"
 	"github.com/erpbridge/erpbridge/internal/fault"
 )
 
@@ -91,72 +93,82 @@ func TestStagingDDL(t *testing.T) {
 
 func TestCheckAndImages(t *testing.T) {
 	t.Parallel()
-	for _, e := range engines[:3] {
-		t.Run(e.name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			env := newEnv(t, e, sqlerp.ProfileOptima)
-			src := env.Source.(*sqlerp.Source)
-			rep, err := sqlerp.Check(ctx, src, 3)
-			if err != nil {
-				t.Fatalf("Check: %v", err)
-			}
-			if len(rep.Queries) != len(src.Profile().Names())+1 {
-				t.Errorf("%d query reports for %d queries + staging", len(rep.Queries), len(src.Profile().Names()))
-			}
-			for _, q := range rep.Queries {
-				if q.Name != "staging" && (q.Rows == 0 || q.Rows > 3 || len(q.Sample) == 0) {
-					t.Errorf("query %s: %d rows, sample %v", q.Name, q.Rows, q.Sample)
-				}
-			}
-
-			// A binary image: bytes by SKU and position, checked against the hash.
-			var img catalog.Image
-			err = src.Snapshot(ctx, []catalog.Kind{catalog.KindImage}, func(r catalog.Record) error {
-				if i := r.(catalog.Image); i.ContentHash != "" && img.ContentHash == "" {
-					img = i
-				}
-				return nil
+	for _, e := range engines {
+		for _, profile := range sqlerp.Profiles {
+			t.Run(e.name+"/"+profile, func(t *testing.T) {
+				t.Parallel()
+				testCheckAndImages(t, e, profile)
 			})
-			if err != nil || img.ContentHash == "" {
-				t.Fatalf("no binary image in snapshot: %v", err)
-			}
-			data, err := src.Image(ctx, img.ProductSKU, img.Position, img.ContentHash)
-			if err != nil {
-				t.Fatalf("Image: %v", err)
-			}
-			sum := sha256.Sum256(data.Data)
-			if hex.EncodeToString(sum[:]) != img.ContentHash || data.Image.ContentType != "image/png" {
-				t.Errorf("image bytes do not match hash %s (%s)", img.ContentHash, data.Image.ContentType)
-			}
-			if _, err := src.Image(ctx, img.ProductSKU, img.Position, strings.Repeat("0", 64)); !errors.Is(err, sqlerp.ErrImageNotFound) {
-				t.Errorf("Image with a stale hash: %v", err)
-			}
+		}
+	}
+}
 
-			// A broken table fails Check naming the query and the table.
-			if _, _, err := env.Break(ctx); err != nil {
-				t.Fatal(err)
+func testCheckAndImages(t *testing.T, e engine, profile string) {
+	ctx := context.Background()
+	env := newEnv(t, e, profile)
+	src := env.Source.(*sqlerp.Source)
+	rep, err := sqlerp.Check(ctx, src, 3)
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if len(rep.Queries) != len(src.Profile().Names())+1 {
+		t.Errorf("%d query reports for %d queries + staging", len(rep.Queries), len(src.Profile().Names()))
+	}
+	for _, q := range rep.Queries {
+		if q.Name != "staging" && (q.Rows == 0 || q.Rows > 3 || len(q.Sample) == 0) {
+			t.Errorf("query %s: %d rows, sample %v", q.Name, q.Rows, q.Sample)
+		}
+	}
+
+	// A binary image: bytes by SKU and position, checked against the hash.
+	var img catalog.Image
+	err = src.Snapshot(ctx, []catalog.Kind{catalog.KindImage}, func(r catalog.Record) error {
+		if i := r.(catalog.Image); i.ContentHash != "" && img.ContentHash == "" {
+			img = i
+		}
+		return nil
+	})
+	if err != nil || img.ContentHash == "" {
+		t.Fatalf("no binary image in snapshot: %v", err)
+	}
+	data, err := src.Image(ctx, img.ProductSKU, img.Position, img.ContentHash)
+	if err != nil {
+		t.Fatalf("Image: %v", err)
+	}
+	sum := sha256.Sum256(data.Data)
+	if hex.EncodeToString(sum[:]) != img.ContentHash || data.Image.ContentType != "image/png" {
+		t.Errorf("image bytes do not match hash %s (%s)", img.ContentHash, data.Image.ContentType)
+	}
+	if _, err := src.Image(ctx, img.ProductSKU, img.Position, strings.Repeat("0", 64)); !errors.Is(err, sqlerp.ErrImageNotFound) {
+		t.Errorf("Image with a stale hash: %v", err)
+	}
+
+	// A broken table fails Check naming the query and the table.
+	if _, _, err := env.Break(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = sqlerp.Check(ctx, src, 3)
+	if err == nil {
+		t.Fatal("Check passed with a table missing")
+	}
+	var failed []string
+	for _, q := range rep.Queries {
+		if q.Err != nil {
+			failed = append(failed, q.Name)
+			table := "twrceny"
+			if profile == sqlerp.ProfileGeneric {
+				table = "erpbridge_prices"
 			}
-			rep, err = sqlerp.Check(ctx, src, 3)
-			if err == nil {
-				t.Fatal("Check passed with a table missing")
+			if !strings.Contains(strings.ToLower(q.Err.Error()), table) || !strings.Contains(q.Err.Error(), q.Name) {
+				t.Errorf("query %s error does not name the query and table: %v", q.Name, q.Err)
 			}
-			var failed []string
-			for _, q := range rep.Queries {
-				if q.Err != nil {
-					failed = append(failed, q.Name)
-					if !strings.Contains(strings.ToLower(q.Err.Error()), "twrceny") || !strings.Contains(q.Err.Error(), q.Name) {
-						t.Errorf("query %s error does not name the query and table: %v", q.Name, q.Err)
-					}
-					if !fault.IsFatal(q.Err) {
-						t.Errorf("missing table is not a fatal error: %v", q.Err)
-					}
-				}
+			if !fault.IsFatal(q.Err) {
+				t.Errorf("missing table is not a fatal error: %v", q.Err)
 			}
-			if strings.Join(failed, ",") != "prices" {
-				t.Errorf("failed queries %v, want [prices]", failed)
-			}
-		})
+		}
+	}
+	if strings.Join(failed, ",") != "prices" {
+		t.Errorf("failed queries %v, want [prices]", failed)
 	}
 }
 
@@ -197,6 +209,52 @@ func TestMissingColumnNamesQueryAndColumn(t *testing.T) {
 					}
 				} else if q.Err != nil {
 					t.Errorf("query %s failed: %v", q.Name, q.Err)
+				}
+			}
+		})
+	}
+}
+
+func TestBumpChangesOnlyPricesAndStockOfEveryNth(t *testing.T) {
+	t.Parallel()
+	for _, profile := range []string{sqlerp.ProfileOptima, sqlerp.ProfileXL} {
+		t.Run(profile, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			env, params := newEnvParams(t, sqliteEngine, profile)
+			read := func() map[string]string {
+				out := map[string]string{}
+				err := env.Source.Snapshot(ctx, catalog.Kinds, func(r catalog.Record) error {
+					h, err := catalog.HashRecord(r)
+					out[string(r.Kind())+"/"+r.Key()] = h
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return out
+			}
+			before := read()
+			db, err := sqlerp.Open(params.Driver, params.DSN, params.Options.(*sqlerp.Options).SQLiteAttach, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			shape := erpdata.ShapeOptima
+			if profile == sqlerp.ProfileXL {
+				shape = erpdata.ShapeXL
+			}
+			if _, err := sqlfixture.Bump(ctx, sqlfixture.Target{DB: db, Dialect: "sqlite", Schema: "CDN"}, shape, 5); err != nil {
+				t.Fatal(err)
+			}
+			after := read()
+			for k, h := range after {
+				changed := before[k] != h
+				want := (strings.HasPrefix(k, "price/") || strings.HasPrefix(k, "stock/")) &&
+					(strings.HasSuffix(k, "TWR-000005") || strings.HasSuffix(k, "TWR-000010") ||
+						strings.HasSuffix(k, "TWR-000015") || strings.HasSuffix(k, "TWR-000020"))
+				if changed != want {
+					t.Errorf("%s changed %v, want %v", k, changed, want)
 				}
 			}
 		})

@@ -67,10 +67,20 @@ func CreateSchema(ctx context.Context, t Target, shape erpdata.Shape) error {
 	if err != nil {
 		return err
 	}
+	// One transaction where DDL is transactional (MySQL commits each
+	// statement anyway); it also spares SQLite a sync per statement.
+	tx, err := t.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlfixture: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
 	for _, s := range stmts {
-		if _, err := t.DB.ExecContext(ctx, s); err != nil {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("sqlfixture: %w\n%s", err, s)
 		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlfixture: commit: %w", err)
 	}
 	return nil
 }
@@ -449,6 +459,12 @@ func (l *loader) xlCard(p erpdata.Product) error {
 			return err
 		}
 	}
+	if q := p.XLAllWarehousesReserved(); q.IsPositive() {
+		// A reservation for all warehouses: reserved in each of them.
+		if err := l.add(xlRezerwacje, p.ID*100+99, 2576, p.ID, 0, q, "0", 1, 0); err != nil {
+			return err
+		}
+	}
 	for _, st := range p.Current() {
 		base := p.ID*100 + st.WarehouseID*10
 		one := decimal.NewFromInt(1)
@@ -499,4 +515,45 @@ func EnsureNamespace(ctx context.Context, t Target) error {
 		return fmt.Errorf("sqlfixture: create %s: %w", t.Schema, err)
 	}
 	return nil
+}
+
+// Bump raises the prices and stock of every base product whose number is a
+// multiple of every (every = 100 changes 1%), the way a day of sales and a
+// price update touch an ERP without touching product timestamps. It returns
+// the number of rows changed. Bumping twice changes the values again.
+func Bump(ctx context.Context, t Target, shape erpdata.Shape, every int) (int64, error) {
+	if every < 1 {
+		return 0, fmt.Errorf("sqlfixture: bump every %d: want at least 1", every)
+	}
+	// Base product cards have ids n*10, variants n*10+k: id % (10*every) = 0
+	// picks the base products n with n % every = 0.
+	m := 10 * every
+	var stmts []string
+	switch shape {
+	case erpdata.ShapeOptima:
+		stmts = []string{
+			fmt.Sprintf("UPDATE %sTwrCeny SET TwC_Wartosc = TwC_Wartosc + 1 WHERE TwC_TwrID %% %d = 0", t.qual(), m),
+			fmt.Sprintf("UPDATE %sTwrIlosci SET TwI_Ilosc = TwI_Ilosc + 1 WHERE TwI_TwrId %% %d = 0", t.qual(), m),
+		}
+	case erpdata.ShapeXL:
+		stmts = []string{
+			fmt.Sprintf("UPDATE %sTwrCeny SET TwC_Wartosc = TwC_Wartosc + 1 WHERE TwC_TwrNumer %% %d = 0", t.qual(), m),
+			fmt.Sprintf("UPDATE %sTwrZasoby SET TwZ_Ilosc = TwZ_Ilosc + 1 WHERE TwZ_TwrNumer %% %d = 0", t.qual(), m),
+		}
+	default:
+		return 0, fmt.Errorf("sqlfixture: unknown shape %q", shape)
+	}
+	var total int64
+	for _, s := range stmts {
+		res, err := t.DB.ExecContext(ctx, s)
+		if err != nil {
+			return total, fmt.Errorf("sqlfixture: %w\n%s", err, s)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("sqlfixture: %w", err)
+		}
+		total += n
+	}
+	return total, nil
 }

@@ -379,6 +379,16 @@ func (p Product) Current() []StockRow {
 	return out
 }
 
+// XLAllWarehousesReserved is the quantity of the card's Comarch XL
+// reservation for all warehouses (Rez_MagNumer 0), which counts as reserved in
+// every warehouse; zero when it has none. Optima has no such reservation.
+func (p Product) XLAllWarehousesReserved() decimal.Decimal {
+	if len(p.Stock) > 0 && p.ID%40 == 20 {
+		return decimal.NewFromInt(1)
+	}
+	return decimal.Zero
+}
+
 // AttrValue returns the card's value of attribute def and whether it has one.
 func (p Product) AttrValue(def int) (string, bool) {
 	for _, a := range p.Attrs {

@@ -121,8 +121,12 @@ func Expected(ds *Dataset, shape Shape) map[catalog.Kind][]catalog.Record {
 			add(catalog.Price{SKU: p.SKU, PriceList: l.Name, Amount: pr.Amount, Currency: l.Currency, Gross: l.Gross})
 		}
 		for _, st := range p.Current() {
+			res := st.Reserved
+			if shape == ShapeXL {
+				res = res.Add(p.XLAllWarehousesReserved())
+			}
 			add(catalog.StockLevel{SKU: p.SKU, Warehouse: whs[st.WarehouseID].Code,
-				OnHand: st.OnHand, Reserved: st.Reserved, Available: st.OnHand.Sub(st.Reserved)})
+				OnHand: st.OnHand, Reserved: res, Available: st.OnHand.Sub(res)})
 		}
 	}
 	return out

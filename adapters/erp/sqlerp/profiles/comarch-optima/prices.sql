@@ -1,3 +1,4 @@
+-- Unordered: the hub keys prices and stock itself, and sorting a million rows costs.
 -- Prices of every price type, joined to the type by its number.
 SELECT t.Twr_Kod AS sku,
        c.DfC_Nazwa AS price_list,
@@ -7,4 +8,3 @@ SELECT t.Twr_Kod AS sku,
 FROM CDN.TwrCeny p
 JOIN CDN.Towary t ON t.Twr_TwrId = p.TwC_TwrID
 JOIN CDN.DefCeny c ON c.DfC_Lp = p.TwC_TwCNumer
-ORDER BY t.Twr_TwrId, c.DfC_Lp

@@ -1,3 +1,4 @@
+-- Unordered: the hub keys prices and stock itself, and sorting a million rows costs.
 -- Generic (not customer-specific) active prices of active price lists.
 SELECT t.Twr_Kod AS sku,
        n.TCN_Nazwa AS price_list,
@@ -8,4 +9,3 @@ FROM CDN.TwrCeny c
 JOIN CDN.TwrCenyNag n ON n.TCN_Id = c.TwC_TcnId
 JOIN CDN.TwrKarty t ON t.Twr_GIDNumer = c.TwC_TwrNumer
 WHERE c.TwC_KntNumer = 0 AND c.TwC_Aktywny = 1
-ORDER BY t.Twr_GIDNumer, n.TCN_Id

@@ -1,3 +1,4 @@
+-- Unordered: the hub keys prices and stock itself, and sorting a million rows costs.
 -- Stock per product and warehouse: the sum of CDN.TwrZasoby, with the
 -- unrealised quantity of active, unexpired reservations (Rez_GIDTyp 2576)
 -- as reserved. A reservation for all warehouses (Rez_MagNumer 0) counts in
@@ -28,4 +29,3 @@ LEFT JOIN (
       AND (Rez_DataWaznosci = 0 OR Rez_DataWaznosci >= :today)
     GROUP BY Rez_TwrNumer
 ) ra ON ra.Rez_TwrNumer = z.TwZ_TwrNumer
-ORDER BY t.Twr_GIDNumer, m.MAG_GIDNumer

@@ -1,1 +1,1 @@
-SELECT s.sku, s.warehouse, s.on_hand, s.reserved FROM erpbridge_stock s ORDER BY s.sku, s.warehouse
+SELECT s.sku, s.warehouse, s.on_hand, s.reserved FROM erpbridge_stock s
