@@ -86,6 +86,7 @@ func NewERP(ctx context.Context, cfg *config.Config, log *slog.Logger) (erp.Sour
 		DSN:      cfg.ERP.DSN.Reveal(),
 		Profile:  cfg.ERP.Profile,
 		TimeZone: tz,
+		Overlap:  cfg.ERP.Overlap.Duration,
 		Options:  cfg.ERP.Options,
 		Logger:   log,
 	})

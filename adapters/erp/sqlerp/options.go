@@ -27,8 +27,10 @@ type Options struct {
 	// CheckLimit is how many rows `erp check` reads per query.
 	CheckLimit int `yaml:"check_limit" default:"5"`
 	// Overlap is how far back each delta read and each order-result read
-	// looks again. Near a daylight-saving change one more hour is added.
-	Overlap time.Duration `yaml:"overlap" default:"10m"`
+	// looks again; near a daylight-saving change one more hour is added. It
+	// comes from the config's erp.overlap (erp.Params.Overlap), not from
+	// erp.options.
+	Overlap time.Duration `yaml:"-"`
 
 	// ImageURLAttribute is the product attribute whose text is an image URL.
 	ImageURLAttribute string `yaml:"image_url_attribute" default:"ZDJECIE_URL"`

@@ -72,6 +72,9 @@ func New(_ context.Context, p erp.Params) (*Source, error) {
 	default:
 		return nil, fmt.Errorf("sqlerp: options of type %T, want *sqlerp.Options", p.Options)
 	}
+	if p.Overlap > 0 {
+		opt.Overlap = p.Overlap
+	}
 	opt = opt.withDefaults()
 	if err := opt.validate(); err != nil {
 		return nil, err
