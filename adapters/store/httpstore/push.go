@@ -60,7 +60,7 @@ func (s *Store) Push(ctx context.Context, items []store.Item) ([]store.Result, e
 		res := &results[at[j]]
 		switch r.Status {
 		case wire.StatusOK:
-			if r.ShopID == "" {
+			if r.ShopID == "" && wi.Op == store.OpUpsert {
 				return nil, malformed(c, "result %d (%s %q) is ok without a shop_id", j, r.Kind, r.SKU)
 			}
 			res.ShopID = r.ShopID
@@ -133,11 +133,11 @@ func toWire(it store.Item) (wire.Item, error) {
 		return wi, fmt.Errorf("kind %q is not pushed to this store", it.Kind)
 	}
 	if doc == nil {
-		if it.Op == store.OpUpsert {
-			return wi, fmt.Errorf("upsert needs a doc for kind %s, got %T", it.Kind, it.Doc)
-		}
 		if it.Doc != nil {
 			return wi, fmt.Errorf("doc of type %T does not fit kind %s", it.Doc, it.Kind)
+		}
+		if it.Op == store.OpUpsert {
+			return wi, fmt.Errorf("upsert needs a doc for kind %s", it.Kind)
 		}
 		return wi, nil
 	}
