@@ -254,40 +254,43 @@ func (s *Store) VerifyWebhook(h http.Header, body []byte) error {
 	return nil
 }
 
-// ParseWebhook implements store.WebhookReceiver. The body is a wire.Event;
-// order events give a WebhookOrder whose Raw is the order's JSON. EventID is
-// the event's id (the same on every delivery of the event) and DeliveryID
-// the X-Erpbridge-Delivery header.
+// ParseWebhook implements store.WebhookReceiver. The X-Erpbridge-Event
+// header says what the delivery is: an order event's body is the order's
+// JSON (Raw), a ping's body is ignored, and any other event is WebhookOther.
+// Without the header a body that is an order is taken as an order event.
+// EventID is derived from the order's id and updated_at, so every delivery
+// of the same order state has it; DeliveryID is the X-Erpbridge-Delivery
+// header.
 func (s *Store) ParseWebhook(h http.Header, body []byte) (store.Webhook, error) {
 	return ParseWebhook(h, body)
 }
 
 // ParseWebhook is Store.ParseWebhook without a Store.
 func ParseWebhook(h http.Header, body []byte) (store.Webhook, error) {
-	var ev wire.Event
-	if err := json.Unmarshal(body, &ev); err != nil {
-		return store.Webhook{}, fault.Permanent(fmt.Errorf("httpstore: webhook body is not a protocol event: %w", err))
-	}
-	if ev.ID == "" {
-		return store.Webhook{}, fault.Permanentf("httpstore: webhook event has no id")
-	}
-	wh := store.Webhook{DeliveryID: h.Get(wire.HeaderDelivery), EventID: ev.ID}
-	switch ev.Type {
+	wh := store.Webhook{DeliveryID: h.Get(wire.HeaderDelivery)}
+	switch event := h.Get(wire.HeaderEvent); event {
 	case wire.EventPing:
 		wh.Kind = store.WebhookPing
-	case wire.EventOrderCreated, wire.EventOrderUpdated:
-		if len(ev.Order) == 0 || string(ev.Order) == "null" {
-			return store.Webhook{}, fault.Permanentf("httpstore: webhook event %q (%s) has no order", ev.ID, ev.Type)
+		if wh.DeliveryID != "" {
+			wh.EventID = "ping:" + wh.DeliveryID
 		}
-		so, err := readHead(ev.Order)
-		if err != nil {
-			return store.Webhook{}, fault.Permanent(fmt.Errorf("httpstore: webhook event %q: %w", ev.ID, err))
+		return wh, nil
+	case wire.EventOrderCreated, wire.EventOrderUpdated, "":
+		var head orderHead
+		if err := json.Unmarshal(body, &head); err != nil || head.ID == "" {
+			return store.Webhook{}, fault.Permanentf("httpstore: webhook %q: body is not an order with a shop_order_id", event)
+		}
+		var updated string
+		if json.Unmarshal(head.UpdatedAt, &updated) != nil || updated == "" {
+			return store.Webhook{}, fault.Permanentf("httpstore: webhook about order %q: updated_at is missing or not a string", head.ID)
 		}
 		wh.Kind = store.WebhookOrder
-		wh.ShopOrderID = so.ID
-		wh.Raw = so.Raw
+		wh.ShopOrderID = head.ID
+		wh.EventID = wire.OrderEventID(head.ID, updated)
+		wh.Raw = append([]byte(nil), body...)
+		return wh, nil
 	default:
 		wh.Kind = store.WebhookOther
+		return wh, nil
 	}
-	return wh, nil
 }

@@ -1,6 +1,7 @@
 package httpstore_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -21,17 +22,14 @@ func TestWebhookVerification(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := shopserver.OrderEvent(o, true)
+	payload, err := json.Marshal(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sign := func(secret string, at time.Time) (http.Header, []byte) {
 		s := &shopserver.Sender{Secret: []byte(secret), Now: func() time.Time { return at }}
-		h, body, err := s.Delivery(ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h, body
+		body := append([]byte(nil), payload...)
+		return s.Sign(wire.EventOrderCreated, body), body
 	}
 	now := b.clock.Now()
 	tests := []struct {
@@ -100,17 +98,14 @@ func TestWebhookSameDeliveryTwice(t *testing.T) {
 	b := setup(t, options{})
 	placed := b.placeOrder(t, "P1")
 	o, _ := b.mem.Order(t.Context(), placed.ShopOrderID)
-	ev, err := shopserver.OrderEvent(o, false)
+	body, err := json.Marshal(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &shopserver.Sender{Secret: []byte(testSecret), Now: b.clock.Now}
 	var got []store.Webhook
 	for range 2 {
-		h, body, err := s.Delivery(ev)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := s.Sign(wire.EventOrderUpdated, body)
 		if err := b.st.VerifyWebhook(h, body); err != nil {
 			t.Fatal(err)
 		}
@@ -140,28 +135,37 @@ func TestWebhookSameDeliveryTwice(t *testing.T) {
 func TestParseWebhookKinds(t *testing.T) {
 	t.Parallel()
 	b := setup(t, options{})
+	order := `{"shop_order_id":"o-1","updated_at":"2026-03-29T00:30:00Z","status":"new"}`
 	tests := []struct {
-		body string
-		kind store.WebhookKind
-		perm bool
+		event string
+		body  string
+		kind  store.WebhookKind
+		id    string
+		perm  bool
 	}{
-		{`{"id":"ping:1","type":"ping","occurred_at":"2026-03-29T00:30:00Z"}`, store.WebhookPing, false},
-		{`{"id":"x:1","type":"product.updated","occurred_at":"2026-03-29T00:30:00Z"}`, store.WebhookOther, false},
-		{`{"id":"order:1","type":"order.created"}`, "", true},
-		{`{"id":"order:1","type":"order.created","order":{"number":"7"}}`, "", true},
-		{`{"type":"ping"}`, "", true},
-		{`not json`, "", true},
+		{wire.EventPing, `{}`, store.WebhookPing, "", false},
+		{wire.EventPing, `garbage is fine for a ping`, store.WebhookPing, "", false},
+		{"product.updated", `{}`, store.WebhookOther, "", false},
+		{wire.EventOrderCreated, order, store.WebhookOrder, "o-1", false},
+		{"", order, store.WebhookOrder, "o-1", false},
+		{wire.EventOrderUpdated, `{"number":"7"}`, "", "", true},
+		{wire.EventOrderUpdated, `{"shop_order_id":"o-1"}`, "", "", true},
+		{wire.EventOrderUpdated, `{"shop_order_id":7}`, "", "", true},
+		{"", `not json`, "", "", true},
 	}
 	for _, tc := range tests {
-		wh, err := b.st.ParseWebhook(http.Header{}, []byte(tc.body))
+		h := http.Header{}
+		h.Set(wire.HeaderEvent, tc.event)
+		h.Set(wire.HeaderDelivery, "d-1")
+		wh, err := b.st.ParseWebhook(h, []byte(tc.body))
 		if tc.perm {
 			if !fault.IsPermanent(err) {
-				t.Errorf("ParseWebhook(%s) = %+v, %v; want a Permanent error", tc.body, wh, err)
+				t.Errorf("ParseWebhook(%q, %s) = %+v, %v; want a Permanent error", tc.event, tc.body, wh, err)
 			}
 			continue
 		}
-		if err != nil || wh.Kind != tc.kind {
-			t.Errorf("ParseWebhook(%s) = %+v, %v; want kind %s", tc.body, wh, err, tc.kind)
+		if err != nil || wh.Kind != tc.kind || wh.ShopOrderID != tc.id || wh.DeliveryID != "d-1" {
+			t.Errorf("ParseWebhook(%q, %s) = %+v, %v; want kind %s order %q", tc.event, tc.body, wh, err, tc.kind, tc.id)
 		}
 	}
 }
@@ -171,10 +175,8 @@ func TestWebhookWithoutSecretIsRejected(t *testing.T) {
 	b := setup(t, options{})
 	st := newStoreNoSecret(t, b)
 	s := &shopserver.Sender{Secret: []byte(testSecret), Now: b.clock.Now}
-	h, body, err := s.Delivery(shopserver.PingEvent(b.clock.Now()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := []byte("{}")
+	h := s.Sign(wire.EventPing, body)
 	if err := st.VerifyWebhook(h, body); !errors.Is(err, store.ErrSignatureInvalid) {
 		t.Errorf("VerifyWebhook without a secret = %v, want ErrSignatureInvalid", err)
 	}

@@ -7,6 +7,7 @@ package wire
 
 import (
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/erpbridge/erpbridge/internal/catalog"
@@ -40,6 +41,9 @@ const (
 	HeaderSignature = "X-Erpbridge-Signature"
 	// HeaderDelivery is unique per delivery attempt.
 	HeaderDelivery = "X-Erpbridge-Delivery"
+	// HeaderEvent is the event type: EventOrderCreated, EventOrderUpdated
+	// or EventPing. The body of an order event is the order's JSON (Order).
+	HeaderEvent = "X-Erpbridge-Event"
 )
 
 // SignatureScheme is the name adapters declare in store.Features.WebhookScheme.
@@ -144,21 +148,12 @@ type OrderPage struct {
 	NextCursor string            `json:"next_cursor,omitempty"`
 }
 
-// Webhook event types.
+// Webhook event types, sent in HeaderEvent.
 const (
 	EventOrderCreated = "order.created"
 	EventOrderUpdated = "order.updated"
 	EventPing         = "ping"
 )
-
-// Event is the body of a webhook delivery. ID is the same on every delivery
-// of one event; Order is set for order events.
-type Event struct {
-	ID         string          `json:"id"`
-	Type       string          `json:"type"`
-	OccurredAt time.Time       `json:"occurred_at"`
-	Order      json.RawMessage `json:"order,omitempty"`
-}
 
 // Order is an order on the wire: the JSON of catalog.Order (its "store"
 // field is ignored; "updated_at" is when the shop last changed the order)
@@ -167,4 +162,11 @@ type Order struct {
 	catalog.Order
 	ERPNumber string            `json:"erp_number,omitempty"`
 	Tracking  *catalog.Tracking `json:"tracking,omitempty"`
+}
+
+// OrderEventID is the id of the event "order id reached the state of
+// updatedAt": every delivery about the same state of an order has it, so
+// receivers dedupe on it. updatedAt is the payload's updated_at text.
+func OrderEventID(id, updatedAt string) string {
+	return "order:" + strconv.Quote(id) + "@" + updatedAt
 }
