@@ -15,7 +15,9 @@ var (
 )
 
 // ProductDoc is the desired state of a product or variant in one store, after
-// that store's rules. A variant has ParentSKU and Options set.
+// that store's rules. A variant has ParentSKU and Options set. ParentSKU and
+// Categories name hub keys (the parent's SKU, CategoryDoc.Code values), not
+// shop ids; the adapter resolves them to the shop's ids.
 type ProductDoc struct {
 	SKU         string            `json:"sku"`
 	ParentSKU   string            `json:"parent_sku,omitempty"`

@@ -169,6 +169,9 @@ type Store interface {
 	// means the call as a whole failed and no item may be taken as applied
 	// (classified: RateLimited, Fatal for bad credentials, else retryable).
 	// Pushing the same desired state twice changes nothing in the shop.
+	// More than BatchSize items is the caller's bug: the adapter either
+	// handles them all or rejects the whole call, applying nothing, with a
+	// Permanent error (retrying the same call cannot help).
 	Push(ctx context.Context, items []Item) ([]Result, error)
 
 	// Close releases connections. The Store is unusable afterwards.
