@@ -54,6 +54,9 @@ type injected struct {
 	// when it arrives.
 	block   bool
 	started chan struct{}
+	// delay holds the request that long (or until the client gives up),
+	// then lets the shop serve it.
+	delay time.Duration
 }
 
 // faultLayer sits in front of the shop's handler, counts requests and
@@ -92,6 +95,21 @@ func (f *faultLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.next.ServeHTTP(w, r)
 		return
 	}
+	if in.delay > 0 {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		timer := time.NewTimer(in.delay)
+		defer timer.Stop()
+		select {
+		case <-r.Context().Done():
+			return
+		case <-f.release:
+			return
+		case <-timer.C:
+		}
+		f.next.ServeHTTP(w, r)
+		return
+	}
 	if in.block {
 		// Read the body so the server watches the connection and cancels
 		// the request's context when the client goes away.
@@ -125,6 +143,8 @@ type options struct {
 	maxBatch  int
 	batchSize int
 	pageSize  int
+	// realClock leaves the shop and the adapter on time.Now.
+	realClock bool
 }
 
 type syncBuffer struct {
@@ -147,7 +167,9 @@ func (s *syncBuffer) String() string {
 func setup(t *testing.T, o options) *bundle {
 	t.Helper()
 	b := &bundle{mem: shopserver.NewMemory(), clock: newClock(), logs: &syncBuffer{}}
-	b.mem.SetClock(b.clock.Now)
+	if !o.realClock {
+		b.mem.SetClock(b.clock.Now)
+	}
 	logger := slog.New(slog.NewTextHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := shopserver.New(shopserver.Config{Backend: b.mem, Token: testToken, MaxBatch: o.maxBatch, Logger: logger})
 	if err != nil {
@@ -159,17 +181,27 @@ func setup(t *testing.T, o options) *bundle {
 	t.Cleanup(func() { close(b.faults.release) })
 	b.url = ts.URL
 	b.st = newStore(t, b, o, testToken, logger)
+	// The category the test products sit in, put straight into the shop.
+	res, err := b.mem.Apply(context.Background(), []store.Item{{Kind: catalog.KindCategory, SKU: "tools", Op: store.OpUpsert,
+		Doc: &store.CategoryDoc{Code: "tools", Name: "Tools", Path: "Tools"}}})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("seeding the category: %v %v", err, res)
+	}
 	return b
 }
 
 func newStore(t *testing.T, b *bundle, o options, token string, logger *slog.Logger) *httpstore.Store {
 	t.Helper()
+	var opts []httpstore.Option
+	if !o.realClock {
+		opts = append(opts, httpstore.WithClock(b.clock.Now))
+	}
 	st, err := httpstore.New(store.Params{
 		StoreID:     "b2b",
 		Connection:  &httpstore.Connection{URL: b.url + "/", BatchSize: o.batchSize, PageSize: o.pageSize},
 		Credentials: &httpstore.Credentials{Token: token, WebhookSecret: testSecret},
 		Logger:      logger,
-	}, httpstore.WithClock(b.clock.Now))
+	}, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -233,6 +233,11 @@ func (m *Memory) apply(it store.Item) (string, error) {
 			}
 			parentShopID = parent.ShopID
 		}
+		for _, code := range d.Categories {
+			if _, ok := m.items[itemKey{catalog.KindCategory, code}]; !ok {
+				return "", itemErr(wire.CodeUnknownCategory, "no category with code %q; push categories first", code)
+			}
+		}
 		other := catalog.KindVariant
 		if it.Kind == catalog.KindVariant {
 			other = catalog.KindProduct
@@ -240,7 +245,15 @@ func (m *Memory) apply(it store.Item) (string, error) {
 		if _, taken := m.items[itemKey{other, it.SKU}]; taken {
 			return "", itemErr(wire.CodeInvalid, "sku %q is already a %s", it.SKU, other)
 		}
-	case *store.CategoryDoc, *store.PriceDoc, *store.StockDoc:
+	case *store.CategoryDoc:
+		if d.ParentCode != "" {
+			parent := m.items[itemKey{catalog.KindCategory, d.ParentCode}]
+			if parent == nil {
+				return "", itemErr(wire.CodeUnknownParent, "no category with code %q for category %q", d.ParentCode, it.SKU)
+			}
+			parentShopID = parent.ShopID
+		}
+	case *store.PriceDoc, *store.StockDoc:
 	default:
 		return "", itemErr(wire.CodeInvalidDoc, "doc of type %T does not fit kind %s", it.Doc, it.Kind)
 	}

@@ -51,21 +51,22 @@ const SignatureScheme = "erpbridge-v1"
 
 // Error codes of ErrorBody and ItemError.
 const (
-	CodeBadRequest     = "bad_request"        // 400: malformed JSON or parameters
-	CodeUnauthorized   = "unauthorized"       // 401: missing or wrong token
-	CodeForbidden      = "forbidden"          // 403: token valid but not allowed
-	CodeNotFound       = "not_found"          // 404 or per item: no such order or item
-	CodeMethod         = "method_not_allowed" // 405
-	CodeTooLarge       = "batch_too_large"    // 413: more items or bytes than allowed
-	CodeInvalid        = "invalid"            // 422 or per item: well-formed but not acceptable
-	CodeRateLimited    = "rate_limited"       // 429
-	CodeInternal       = "internal"           // 5xx or per item: the shop failed
-	CodeUnknownKind    = "unknown_kind"       // per item
-	CodeUnknownOp      = "unknown_op"         // per item
-	CodeInvalidDoc     = "invalid_doc"        // per item: doc missing, unreadable or wrong
-	CodeUnknownSKU     = "unknown_sku"        // per item: price or stock for a SKU the shop lacks
-	CodeUnknownParent  = "unknown_parent"     // per item: variant of a product the shop lacks
-	CodeShopIDMismatch = "shop_id_mismatch"   // per item: shop_id names another item
+	CodeBadRequest      = "bad_request"        // 400: malformed JSON or parameters
+	CodeUnauthorized    = "unauthorized"       // 401: missing or wrong token
+	CodeForbidden       = "forbidden"          // 403: token valid but not allowed
+	CodeNotFound        = "not_found"          // 404 or per item: no such order or item
+	CodeMethod          = "method_not_allowed" // 405
+	CodeTooLarge        = "batch_too_large"    // 413: more items or bytes than allowed
+	CodeInvalid         = "invalid"            // 422 or per item: well-formed but not acceptable
+	CodeRateLimited     = "rate_limited"       // 429
+	CodeInternal        = "internal"           // 5xx or per item: the shop failed
+	CodeUnknownKind     = "unknown_kind"       // per item
+	CodeUnknownOp       = "unknown_op"         // per item
+	CodeInvalidDoc      = "invalid_doc"        // per item: doc missing, unreadable or wrong
+	CodeUnknownSKU      = "unknown_sku"        // per item: price or stock for a SKU the shop lacks
+	CodeUnknownParent   = "unknown_parent"     // per item: variant of a product the shop lacks
+	CodeUnknownCategory = "unknown_category"   // per item: product in a category the shop lacks
+	CodeShopIDMismatch  = "shop_id_mismatch"   // per item: shop_id names another item
 )
 
 // Error is the body of every non-2xx response: {"error":{...}}.
