@@ -448,8 +448,9 @@ type LineSpec struct {
 var ErrNotForSale = errors.New("not for sale")
 
 // PlaceOrder creates an order as a checkout would: every line's SKU must be
-// an active product or variant with a price and, unless on backorder,
-// enough stock, which the order lowers. It returns the stored order.
+// an active product or variant with a price (the sale price within its
+// dates) in one currency and basis and, unless on backorder, enough stock,
+// which the order lowers. It returns the stored order.
 func (m *Memory) PlaceOrder(ctx context.Context, spec OrderSpec) (wire.Order, error) {
 	if err := ctx.Err(); err != nil {
 		return wire.Order{}, err
@@ -459,6 +460,7 @@ func (m *Memory) PlaceOrder(ctx context.Context, spec OrderSpec) (wire.Order, er
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	at := m.tick()
 	id := spec.ID
 	if id == "" {
 		id = m.newID("o")
@@ -479,10 +481,10 @@ func (m *Memory) PlaceOrder(ctx context.Context, spec OrderSpec) (wire.Order, er
 	total := spec.Shipping.Cost
 	type take struct {
 		stock *memItem
-		doc   *store.StockDoc
 		qty   decimal.Decimal
 	}
 	var takes []take
+	wanted := map[string]decimal.Decimal{}
 	for i, ls := range spec.Lines {
 		p := m.sellable(ls.SKU)
 		price := m.items[itemKey{catalog.KindPrice, ls.SKU}]
@@ -499,13 +501,14 @@ func (m *Memory) PlaceOrder(ctx context.Context, spec OrderSpec) (wire.Order, er
 		}
 		if st := m.items[itemKey{catalog.KindStock, ls.SKU}]; st != nil {
 			sd := decodeStored(catalog.KindStock, st.docJSON).(*store.StockDoc)
-			if sd.Status != store.OnBackorder && (sd.Status == store.OutOfStock || sd.Quantity.LessThan(ls.Quantity)) {
+			wanted[ls.SKU] = wanted[ls.SKU].Add(ls.Quantity)
+			if sd.Status != store.OnBackorder && (sd.Status == store.OutOfStock || sd.Quantity.LessThan(wanted[ls.SKU])) {
 				return wire.Order{}, fmt.Errorf("shopserver: line %d: only %s of %q in stock: %w", i, sd.Quantity, ls.SKU, ErrNotForSale)
 			}
-			takes = append(takes, take{st, sd, ls.Quantity})
+			takes = append(takes, take{st, ls.Quantity})
 		}
 		unit := prd.Regular
-		if prd.Sale != nil {
+		if prd.Sale != nil && (prd.SaleFrom == nil || !at.Before(*prd.SaleFrom)) && (prd.SaleTo == nil || at.Before(*prd.SaleTo)) {
 			unit = *prd.Sale
 		}
 		lineTotal := unit.Mul(ls.Quantity).Round(2)
@@ -516,16 +519,17 @@ func (m *Memory) PlaceOrder(ctx context.Context, spec OrderSpec) (wire.Order, er
 		total = total.Add(lineTotal)
 	}
 	for _, t := range takes {
-		t.doc.Quantity = t.doc.Quantity.Sub(t.qty)
-		if b, err := json.Marshal(t.doc); err == nil {
+		sd := decodeStored(catalog.KindStock, t.stock.docJSON).(*store.StockDoc)
+		sd.Quantity = sd.Quantity.Sub(t.qty)
+		if b, err := json.Marshal(sd); err == nil {
 			t.stock.docJSON = b
 			t.stock.Revision++
 		}
 	}
 	o.Total = total
 	o.Payment.Amount = total
-	o.PlacedAt = m.tick()
-	o.UpdatedAt = o.PlacedAt
+	o.PlacedAt = at
+	o.UpdatedAt = at
 	m.orders[id] = o
 	return cloneOrder(o), nil
 }

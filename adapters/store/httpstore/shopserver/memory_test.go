@@ -38,6 +38,10 @@ func TestMemoryPlaceOrderChecksStock(t *testing.T) {
 	if _, err := m.PlaceOrder(ctx, line("P1", "3")); !errors.Is(err, shopserver.ErrNotForSale) {
 		t.Errorf("ordering 3 of 2 in stock: %v, want ErrNotForSale", err)
 	}
+	twoLines := shopserver.OrderSpec{Lines: []shopserver.LineSpec{{SKU: "P1", Quantity: mustDec("1.5")}, {SKU: "P1", Quantity: mustDec("1")}}}
+	if _, err := m.PlaceOrder(ctx, twoLines); !errors.Is(err, shopserver.ErrNotForSale) {
+		t.Errorf("ordering 2.5 of 2 in two lines: %v, want ErrNotForSale", err)
+	}
 	if _, err := m.PlaceOrder(ctx, line("P2", "1")); !errors.Is(err, shopserver.ErrNotForSale) {
 		t.Errorf("ordering an inactive product: %v, want ErrNotForSale", err)
 	}
