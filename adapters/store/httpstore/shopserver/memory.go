@@ -491,8 +491,11 @@ func (m *Memory) PlaceOrder(ctx context.Context, spec OrderSpec) (wire.Order, er
 		if p == nil || !p.Active || price == nil || !ls.Quantity.IsPositive() {
 			return wire.Order{}, fmt.Errorf("shopserver: line %d: sku %q: %w", i, ls.SKU, ErrNotForSale)
 		}
-		pd := decodeStored(p.Kind, p.docJSON).(*store.ProductDoc)
-		prd := decodeStored(catalog.KindPrice, price.docJSON).(*store.PriceDoc)
+		pd, ok1 := decodeStored(p.Kind, p.docJSON).(*store.ProductDoc)
+		prd, ok2 := decodeStored(catalog.KindPrice, price.docJSON).(*store.PriceDoc)
+		if !ok1 || !ok2 {
+			return wire.Order{}, fmt.Errorf("shopserver: line %d: sku %q has an unreadable stored doc", i, ls.SKU)
+		}
 		if o.Currency == "" {
 			o.Currency, o.PricesIncludeTax = prd.Currency, prd.Gross
 		}
@@ -500,7 +503,10 @@ func (m *Memory) PlaceOrder(ctx context.Context, spec OrderSpec) (wire.Order, er
 			return wire.Order{}, fmt.Errorf("shopserver: line %d: sku %q is priced in another currency or basis", i, ls.SKU)
 		}
 		if st := m.items[itemKey{catalog.KindStock, ls.SKU}]; st != nil {
-			sd := decodeStored(catalog.KindStock, st.docJSON).(*store.StockDoc)
+			sd, ok := decodeStored(catalog.KindStock, st.docJSON).(*store.StockDoc)
+			if !ok {
+				return wire.Order{}, fmt.Errorf("shopserver: line %d: sku %q has an unreadable stock doc", i, ls.SKU)
+			}
 			wanted[ls.SKU] = wanted[ls.SKU].Add(ls.Quantity)
 			if sd.Status != store.OnBackorder && (sd.Status == store.OutOfStock || sd.Quantity.LessThan(wanted[ls.SKU])) {
 				return wire.Order{}, fmt.Errorf("shopserver: line %d: only %s of %q in stock: %w", i, sd.Quantity, ls.SKU, ErrNotForSale)
@@ -519,7 +525,10 @@ func (m *Memory) PlaceOrder(ctx context.Context, spec OrderSpec) (wire.Order, er
 		total = total.Add(lineTotal)
 	}
 	for _, t := range takes {
-		sd := decodeStored(catalog.KindStock, t.stock.docJSON).(*store.StockDoc)
+		sd, ok := decodeStored(catalog.KindStock, t.stock.docJSON).(*store.StockDoc)
+		if !ok {
+			continue
+		}
 		sd.Quantity = sd.Quantity.Sub(t.qty)
 		if b, err := json.Marshal(sd); err == nil {
 			t.stock.docJSON = b
