@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/erpbridge/erpbridge/adapters/store/httpstore/wire"
 	"github.com/erpbridge/erpbridge/internal/fault"
@@ -109,7 +110,7 @@ func (s *Store) classify(c call, resp *http.Response, data []byte) error {
 	se := &StatusError{Method: c.method, Path: c.path, Status: resp.StatusCode}
 	var eb wire.ErrorBody
 	if json.Unmarshal(data, &eb) == nil {
-		se.Code, se.Msg = eb.Error.Code, eb.Error.Message
+		se.Code, se.Msg = eb.Error.Code, truncate(eb.Error.Message, maxMessageBytes)
 		if eb.Error.MaxItems > 0 {
 			se.Msg += fmt.Sprintf(" (set connection.batch_size to at most %d)", eb.Error.MaxItems)
 		}
@@ -131,6 +132,20 @@ func (s *Store) classify(c call, resp *http.Response, data []byte) error {
 		return fault.Permanent(se)
 	}
 	return se
+}
+
+// maxMessageBytes bounds how much of a shop's error message goes into an
+// error (and so into logs and the parked item's reason).
+const maxMessageBytes = 512
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // retryAfter reads a Retry-After header: delay seconds or an HTTP date.

@@ -68,7 +68,7 @@ func (s *Store) Push(ctx context.Context, items []store.Item) ([]store.Result, e
 			if r.Error == nil {
 				return nil, malformed(c, "result %d (%s %q) is an error without a reason", j, r.Kind, r.SKU)
 			}
-			ierr := fmt.Errorf("httpstore: %s %q: shop refused it: %s: %s", r.Kind, r.SKU, r.Error.Code, r.Error.Message)
+			ierr := fmt.Errorf("httpstore: %s %q: shop refused it: %s: %s", r.Kind, r.SKU, r.Error.Code, truncate(r.Error.Message, maxMessageBytes))
 			if r.Error.Permanent {
 				ierr = fault.Permanent(ierr)
 			}
