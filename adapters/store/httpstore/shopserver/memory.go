@@ -217,6 +217,9 @@ func (m *Memory) apply(it store.Item) (string, error) {
 		}
 		return cur.ShopID, nil
 	}
+	if !docFits(it.Kind, it.Doc) {
+		return "", itemErr(wire.CodeInvalidDoc, "doc of type %T does not fit kind %s", it.Doc, it.Kind)
+	}
 	docJSON, err := json.Marshal(it.Doc)
 	if err != nil {
 		return "", itemErr(wire.CodeInvalidDoc, "doc cannot be encoded: %v", err)
@@ -297,6 +300,21 @@ func (m *Memory) remove(key itemKey) {
 			}
 		}
 	}
+}
+
+// docFits reports whether doc is the pointer type kind's docs have.
+func docFits(kind catalog.Kind, doc any) bool {
+	switch d := doc.(type) {
+	case *store.ProductDoc:
+		return d != nil && (kind == catalog.KindProduct || kind == catalog.KindVariant)
+	case *store.CategoryDoc:
+		return d != nil && kind == catalog.KindCategory
+	case *store.PriceDoc:
+		return d != nil && kind == catalog.KindPrice
+	case *store.StockDoc:
+		return d != nil && kind == catalog.KindStock
+	}
+	return false
 }
 
 // shopIDLess orders ids of the form prefix-N by N.

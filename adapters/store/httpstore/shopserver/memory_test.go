@@ -9,6 +9,7 @@ import (
 
 	"github.com/erpbridge/erpbridge/adapters/store/httpstore/shopserver"
 	"github.com/erpbridge/erpbridge/internal/catalog"
+	"github.com/erpbridge/erpbridge/internal/fault"
 	"github.com/erpbridge/erpbridge/internal/store"
 )
 
@@ -71,5 +72,26 @@ func TestMemoryCancelledContext(t *testing.T) {
 	}
 	if _, err := m.ListOrders(ctx, shopserver.OrderPosition{}, 1); !errors.Is(err, context.Canceled) {
 		t.Errorf("ListOrders: %v", err)
+	}
+}
+
+func TestMemoryRefusesMismatchedDocs(t *testing.T) {
+	t.Parallel()
+	m := shopserver.NewMemory()
+	res, err := m.Apply(context.Background(), []store.Item{
+		{Kind: catalog.KindProduct, SKU: "C", Op: store.OpUpsert, Doc: &store.CategoryDoc{Code: "C", Name: "C"}},
+		{Kind: catalog.KindPrice, SKU: "P", Op: store.OpUpsert, Doc: store.PriceDoc{SKU: "P"}},
+		{Kind: catalog.KindStock, SKU: "P", Op: store.OpUpsert, Doc: (*store.StockDoc)(nil)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if !fault.IsPermanent(r.Err) {
+			t.Errorf("item %d: err = %v, want Permanent", i, r.Err)
+		}
+	}
+	if n := len(m.Items()); n != 0 {
+		t.Errorf("%d items stored", n)
 	}
 }
