@@ -298,7 +298,7 @@ func (s *Server) orders(w http.ResponseWriter, r *http.Request) {
 			s.writeBackendError(w, r, fmt.Errorf("shopserver: backend listed order %q out of order or without id or time", o.ShopOrderID))
 			return
 		}
-		raw, err := json.Marshal(o)
+		raw, err := json.Marshal(inUTC(o))
 		if err != nil {
 			s.writeBackendError(w, r, fmt.Errorf("shopserver: encoding order %q: %w", o.ShopOrderID, err))
 			return
@@ -353,7 +353,7 @@ func (s *Server) order(w http.ResponseWriter, r *http.Request) {
 		s.writeBackendError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, o)
+	writeJSON(w, http.StatusOK, inUTC(o))
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
@@ -373,7 +373,13 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		s.writeBackendError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, o)
+	writeJSON(w, http.StatusOK, inUTC(o))
+}
+
+// inUTC returns o with its times in UTC, as the protocol writes them.
+func inUTC(o wire.Order) wire.Order {
+	o.PlacedAt, o.UpdatedAt = o.PlacedAt.UTC(), o.UpdatedAt.UTC()
+	return o
 }
 
 // decodeBody reads one JSON value into v, answering 400 or 413 itself when
