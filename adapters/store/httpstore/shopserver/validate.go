@@ -1,0 +1,175 @@
+package shopserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/erpbridge/erpbridge/adapters/store/httpstore/wire"
+	"github.com/erpbridge/erpbridge/internal/catalog"
+	"github.com/erpbridge/erpbridge/internal/store"
+)
+
+// Limits on single fields of a pushed item.
+const (
+	maxSKULen  = 255
+	maxTextLen = 1 << 20
+)
+
+func permanent(code, format string, args ...any) *wire.ItemError {
+	return &wire.ItemError{Code: code, Message: fmt.Sprintf(format, args...), Permanent: true}
+}
+
+// validateItem checks one pushed item and decodes its doc. A nil
+// *wire.ItemError means the item is fit for the Backend.
+func validateItem(wi wire.Item) (store.Item, *wire.ItemError) {
+	it := store.Item{Kind: wi.Kind, SKU: wi.SKU, ShopID: wi.ShopID, Op: wi.Op}
+	switch wi.Kind {
+	case catalog.KindProduct, catalog.KindVariant, catalog.KindCategory, catalog.KindPrice, catalog.KindStock:
+	default:
+		return it, permanent(wire.CodeUnknownKind, "kind %q is not one of product, variant, category, price, stock", wi.Kind)
+	}
+	switch wi.Op {
+	case store.OpUpsert, store.OpDeactivate, store.OpDelete:
+	default:
+		return it, permanent(wire.CodeUnknownOp, "op %q is not one of upsert, deactivate, delete", wi.Op)
+	}
+	if wi.SKU == "" || len(wi.SKU) > maxSKULen || !utf8.ValidString(wi.SKU) || strings.TrimSpace(wi.SKU) != wi.SKU {
+		return it, permanent(wire.CodeInvalid, "sku must be 1 to %d bytes of UTF-8 without surrounding spaces", maxSKULen)
+	}
+	if len(wi.ShopID) > maxSKULen || !utf8.ValidString(wi.ShopID) {
+		return it, permanent(wire.CodeInvalid, "shop_id must be at most %d bytes of UTF-8", maxSKULen)
+	}
+	raw := bytes.TrimSpace(wi.Doc)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		if wi.Op == store.OpUpsert {
+			return it, permanent(wire.CodeInvalidDoc, "upsert needs a doc")
+		}
+		return it, nil
+	}
+	doc, ierr := decodeDoc(wi.Kind, wi.SKU, raw)
+	if ierr != nil {
+		return it, ierr
+	}
+	it.Doc = doc
+	return it, nil
+}
+
+func decodeDoc(kind catalog.Kind, sku string, raw []byte) (any, *wire.ItemError) {
+	bad := func(format string, args ...any) *wire.ItemError {
+		return permanent(wire.CodeInvalidDoc, format, args...)
+	}
+	switch kind {
+	case catalog.KindProduct, catalog.KindVariant:
+		var d store.ProductDoc
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return nil, bad("doc is not a product doc: %v", err)
+		}
+		switch {
+		case d.SKU != sku:
+			return nil, bad("doc.sku %q differs from the item's sku %q", d.SKU, sku)
+		case strings.TrimSpace(d.Name) == "":
+			return nil, bad("doc.name is empty")
+		case kind == catalog.KindVariant && d.ParentSKU == "":
+			return nil, bad("a variant needs doc.parent_sku")
+		case kind == catalog.KindVariant && d.ParentSKU == sku:
+			return nil, bad("a variant cannot be its own parent")
+		case kind == catalog.KindProduct && d.ParentSKU != "":
+			return nil, bad("a product has no doc.parent_sku; push it as a variant")
+		case d.VATRate.IsNegative() || d.VATRate.GreaterThan(decimal.NewFromInt(100)):
+			return nil, bad("doc.vat_rate %s is not a percentage from 0 to 100", d.VATRate)
+		case len(d.Description) > maxTextLen || len(d.Name) > maxTextLen:
+			return nil, bad("doc.name or doc.description is longer than %d bytes", maxTextLen)
+		case len(d.Axes) > 5:
+			return nil, bad("doc.axes has %d axes; at most 5 are allowed", len(d.Axes))
+		}
+		return &d, nil
+	case catalog.KindCategory:
+		var d store.CategoryDoc
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return nil, bad("doc is not a category doc: %v", err)
+		}
+		switch {
+		case d.Code != sku:
+			return nil, bad("doc.code %q differs from the item's sku %q", d.Code, sku)
+		case strings.TrimSpace(d.Name) == "":
+			return nil, bad("doc.name is empty")
+		case d.ParentCode == d.Code:
+			return nil, bad("a category cannot be its own parent")
+		}
+		return &d, nil
+	case catalog.KindPrice:
+		var d store.PriceDoc
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return nil, bad("doc is not a price doc: %v", err)
+		}
+		switch {
+		case d.SKU != sku:
+			return nil, bad("doc.sku %q differs from the item's sku %q", d.SKU, sku)
+		case !currencyCode(d.Currency):
+			return nil, bad("doc.currency %q is not an ISO 4217 code", d.Currency)
+		case d.Regular.IsNegative():
+			return nil, bad("doc.regular %s is negative", d.Regular)
+		case d.Sale != nil && d.Sale.IsNegative():
+			return nil, bad("doc.sale %s is negative", d.Sale)
+		case d.SaleFrom != nil && d.SaleTo != nil && d.SaleTo.Before(*d.SaleFrom):
+			return nil, bad("doc.sale_to is before doc.sale_from")
+		}
+		return &d, nil
+	case catalog.KindStock:
+		var d store.StockDoc
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return nil, bad("doc is not a stock doc: %v", err)
+		}
+		switch {
+		case d.SKU != sku:
+			return nil, bad("doc.sku %q differs from the item's sku %q", d.SKU, sku)
+		case d.Quantity.IsNegative():
+			return nil, bad("doc.quantity %s is negative", d.Quantity)
+		}
+		switch d.Status {
+		case store.InStock, store.OutOfStock, store.OnBackorder:
+		default:
+			return nil, bad("doc.status %q is not one of instock, outofstock, onbackorder", d.Status)
+		}
+		return &d, nil
+	}
+	return nil, permanent(wire.CodeUnknownKind, "kind %q has no doc", kind)
+}
+
+func currencyCode(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidStatus reports whether s is one of the hub's order statuses.
+func ValidStatus(s catalog.OrderStatus) bool {
+	switch s {
+	case catalog.StatusNew, catalog.StatusOnHold, catalog.StatusProcessing, catalog.StatusShipped,
+		catalog.StatusCompleted, catalog.StatusCancelled, catalog.StatusRefunded:
+		return true
+	}
+	return false
+}
+
+// validateStatus checks a status update; it returns "" when it is fine.
+func validateStatus(u catalog.StatusUpdate) string {
+	if !ValidStatus(u.Status) {
+		return fmt.Sprintf("status %q is not one of new, on_hold, processing, shipped, completed, cancelled, refunded", u.Status)
+	}
+	if u.Tracking != nil && strings.TrimSpace(u.Tracking.Number) == "" {
+		return "tracking.number is empty"
+	}
+	return ""
+}
