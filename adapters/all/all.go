@@ -7,6 +7,7 @@ import (
 	_ "github.com/erpbridge/erpbridge/adapters/erp/sqlerp"
 
 	// Store adapters.
+	_ "github.com/erpbridge/erpbridge/adapters/store/httpstore"
 	_ "github.com/erpbridge/erpbridge/adapters/store/memory"
 	_ "github.com/erpbridge/erpbridge/adapters/store/vendure"
 	_ "github.com/erpbridge/erpbridge/adapters/store/woocommerce"
