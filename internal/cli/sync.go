@@ -107,6 +107,14 @@ reasons are listed; 'erpbridge serve' keeps retrying what failed).`,
 						return err
 					}
 					fmt.Fprintf(a.stderr, "%s: %d item(s) to push\n", id, ps.Changed)
+					bs, err := engine.Bind(ctx, h.State, st, false, h.Log)
+					if err != nil {
+						return err
+					}
+					if !bs.Skipped {
+						fmt.Fprintf(a.stdout, "%s: bound to what the shop has: %d by SKU, %d by EAN; %d new in the shop, %d only in the shop\n",
+							id, bs.BySKU, bs.ByEAN, bs.NewInShop, bs.UnmatchedShop)
+					}
 					pusher := engine.NewPusher(h.State, st, engine.PusherOptions{Logger: h.Log})
 					pu, err := pusher.Run(ctx)
 					if err != nil {

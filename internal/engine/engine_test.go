@@ -17,6 +17,7 @@ import (
 	"github.com/erpbridge/erpbridge/internal/fault"
 	"github.com/erpbridge/erpbridge/internal/project"
 	"github.com/erpbridge/erpbridge/internal/state"
+	"github.com/erpbridge/erpbridge/internal/store"
 )
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -328,6 +329,9 @@ func TestPushRetriesAndStops(t *testing.T) {
 	if _, err := Project(t.Context(), b.db, b.st, b.now, ProjectOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := Bind(t.Context(), b.db, b.st, false, nil); err != nil {
+		t.Fatal(err)
+	}
 	// A 500 fails the batch; its items wait for their backoff.
 	b.shop.FailNext(1, memory.Fault{Kind: memory.FaultServerError})
 	p := NewPusher(b.db, b.st, PusherOptions{Now: b.clock})
@@ -409,5 +413,66 @@ func TestOwnedFieldsStayAsTheShopHasThem(t *testing.T) {
 	p, _ := b.shop.Product("KUB-1")
 	if p.Name != "Kubek żółty duży" || p.Description != "Opis z ERP" {
 		t.Fatalf("after update: name %q, description %q", p.Name, p.Description)
+	}
+}
+
+func TestBindBeforeFirstPush(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	// The shop already sells the mug (same SKU) and the T-shirt under another
+	// SKU but the same EAN, and something the ERP does not know.
+	other, err := memory.New("b2c", b.shop, memory.DefaultConnection(), memory.Credentials{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := other.Push(t.Context(), []store.Item{
+		{Kind: catalog.KindProduct, SKU: "KUB-1", Op: store.OpUpsert, Doc: &store.ProductDoc{SKU: "KUB-1", Name: "Kubek (sklep)", Active: true}},
+		{Kind: catalog.KindProduct, SKU: "OLD-TSH", Op: store.OpUpsert, Doc: &store.ProductDoc{SKU: "OLD-TSH", EAN: "5901111111111", Name: "Koszulka (sklep)", Axes: []string{"rozmiar"}, Active: true}},
+		{Kind: catalog.KindProduct, SKU: "SHOP-ONLY", Op: store.OpUpsert, Doc: &store.ProductDoc{SKU: "SHOP-ONLY", Name: "Tylko w sklepie", Active: true}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	recs := catalogRecords("19.90")
+	tsh := recs[3].(catalog.Product)
+	tsh.EAN = "5901111111111"
+	recs[3] = tsh
+	b.erp.set(recs...)
+	b.snapshot(t)
+	if _, err := Project(t.Context(), b.db, b.st, b.now, ProjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Bind(t.Context(), b.db, b.st, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.BySKU != 1 || sum.ByEAN != 1 || sum.UnmatchedShop != 1 || sum.NewInShop != 2 {
+		t.Fatalf("bind = %+v", sum)
+	}
+	if _, pu := b.sync(t); pu.Failed+pu.Parked != 0 {
+		t.Fatalf("push after binding: %+v", pu)
+	}
+	if p, _ := b.shop.Product("KUB-1"); p.Name != "Kubek żółty" {
+		t.Errorf("bound mug not updated: %+v", p)
+	}
+	if p, ok := b.shop.Product("TSH"); !ok || p.ID != res[1].ShopID {
+		t.Errorf("T-shirt bound by EAN should keep the shop's product %s: %+v %v", res[1].ShopID, p, ok)
+	}
+	products := 0
+	for _, p := range b.shop.Products() {
+		if p.ParentID == "" {
+			products++
+		}
+	}
+	if products != 3 {
+		t.Errorf("shop has %d products, want 3 (mug, T-shirt, shop-only): binding must not duplicate", products)
+	}
+	if again, _ := Bind(t.Context(), b.db, b.st, false, nil); !again.Skipped {
+		t.Error("second Bind did not skip")
 	}
 }

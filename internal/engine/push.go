@@ -133,12 +133,16 @@ func Backoff(attempts int) time.Duration {
 // pushes pause until the breaker's timeout passes.
 var ErrCircuitOpen = errors.New("store circuit open: pushes paused after repeated failures")
 
-// Run pushes every due dirty item of the store, kind by kind in pushOrder,
+// Run binds the store on its first run (see Bind), then pushes every due
+// dirty item of the store, kind by kind in pushOrder,
 // in batches of the adapter's batch size, until nothing is due. Item errors
 // are recorded per item (retry later, or park); a fatal error for the store
 // (bad credentials) or an open circuit stops the run and is returned.
 func (p *Pusher) Run(ctx context.Context) (PushSummary, error) {
 	sum := PushSummary{Store: p.st.ID}
+	if _, err := Bind(ctx, p.db, p.st, false, p.log); err != nil {
+		return sum, err
+	}
 	size := max(p.st.Features.BatchSize, 1)
 	for _, k := range pushOrder {
 		if !p.st.Features.Pushes(k) {

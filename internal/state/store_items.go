@@ -191,6 +191,22 @@ WHERE store = ? AND acked_hash IS NOT NULL`), now, now, store)
 	return int(n), nil
 }
 
+// Bind records the shop's id for an item found already in the shop, so the
+// first push updates it instead of creating a duplicate. An item that has a
+// shop id keeps it. It reports whether the item was bound.
+func (db *DB) Bind(ctx context.Context, store, kind, sku, shopID string) (bool, error) {
+	res, err := db.x.ExecContext(ctx, db.q(`UPDATE store_items SET shop_id = ?, updated_at = ?
+WHERE store = ? AND kind = ? AND sku = ? AND shop_id = ''`), shopID, db.tv(db.now()), store, kind, sku)
+	if err != nil {
+		return false, fmt.Errorf("state: bind %s/%s/%s: %w", store, kind, sku, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("state: bind %s/%s/%s: %w", store, kind, sku, err)
+	}
+	return n == 1, nil
+}
+
 // ParkedItems returns up to limit parked items of store, by kind and SKU.
 func (db *DB) ParkedItems(ctx context.Context, store string, limit int) ([]StoreItem, error) {
 	if limit <= 0 {

@@ -288,6 +288,15 @@ func testStoreItemsByKind(t *testing.T, open opener) {
 	if len(all) != 3 || all[0].Kind != "price" || all[1].SKU != "P1" || all[1].ShopID != "s1" || all[1].Dirty() || !all[2].Dirty() {
 		t.Fatalf("StreamStoreItems(b2c) = %+v", all)
 	}
+	if ok, err := db.Bind(ctx, "b2c", "product", "P2", "shop-P2"); err != nil || !ok {
+		t.Fatalf("Bind unbound item = %v, %v", ok, err)
+	}
+	if ok, err := db.Bind(ctx, "b2c", "product", "P1", "other"); err != nil || ok {
+		t.Fatalf("Bind of an item with a shop id = %v, %v; want false", ok, err)
+	}
+	if it, _ := db.GetStoreItem(ctx, "b2c", "product", "P2"); it.ShopID != "shop-P2" || !it.Dirty() {
+		t.Fatalf("bound item = %+v", it)
+	}
 	if n, err := db.ResetAcked(ctx, "b2c"); err != nil || n != 1 {
 		t.Fatalf("ResetAcked = %d, %v; want 1", n, err)
 	}
