@@ -1,0 +1,58 @@
+package engine
+
+import (
+	"testing"
+	"time"
+
+	"github.com/erpbridge/erpbridge/adapters/store/memory"
+	"github.com/erpbridge/erpbridge/internal/config"
+)
+
+// TestRunnerIsolatesStores runs the schedules over two stores, one of which
+// hangs on every call: the healthy store is brought in step while the broken
+// one's push is still stuck, so a broken store never holds up the others.
+// (No timing is asserted: the healthy store just has to finish first.)
+func TestRunnerIsolatesStores(t *testing.T) {
+	b := setup(t)
+	stuck := memory.NewShop()
+	stuckAdapter, err := memory.New("stuck", stuck, memory.DefaultConnection(), memory.Credentials{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := *b.st
+	broken.ID, broken.Adapter = "stuck", stuckAdapter
+	stuck.FailNext(1000, memory.Fault{Kind: memory.FaultLatency, Delay: time.Hour})
+
+	every := config.Schedule{Raw: "50ms", Every: 50 * time.Millisecond}
+	r := &Runner{
+		DB: b.db, ERP: b.erp, Stores: []*Store{&broken, b.st},
+		Schedules:      config.Schedules{Snapshot: config.Schedule{Raw: "1h", Every: time.Hour}, Push: every},
+		MaxRemoveShare: d("0.5"),
+	}
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := b.db.StoreItemCounts(t.Context(), "b2c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Total > 0 && c.InSync == c.Total-c.Parked {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("healthy store not in step while another store hangs: %+v", c)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if c, _ := b.db.StoreItemCounts(t.Context(), "stuck"); c.InSync != 0 || c.Total == 0 {
+		t.Fatalf("stuck store: %+v (its push should still hang)", c)
+	}
+	if mug, ok := b.shop.Product("KUB-1"); !ok || !mug.Active {
+		t.Fatalf("healthy shop lacks the mug: %+v", mug)
+	}
+	if err := r.Stop(); err != nil {
+		t.Fatalf("Stop with a hanging push: %v", err)
+	}
+}
