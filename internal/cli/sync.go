@@ -75,12 +75,14 @@ would deactivate more than max_deactivate_share without --force).`,
 
 func (a *app) syncCommand() *cobra.Command {
 	var f syncFlags
+	var full bool
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Read the ERP and bring every store in step once",
 		Long: `Run one sync: read the ERP into the hub's mirror (unless --no-snapshot),
 compute each store's desired state under its rules, and push what differs
-from what the shop last acknowledged, in the platform's batches, with its rate
+from what the shop last acknowledged (with --full: everything, which repairs
+edits made in the shop's own panel), in the platform's batches, with its rate
 limit, retries and per-item results. Progress goes to stderr; a summary per
 store to stdout.
 
@@ -105,6 +107,13 @@ reasons are listed; 'erpbridge serve' keeps retrying what failed).`,
 					ps, err := engine.Project(ctx, h.State, st, time.Now(), engine.ProjectOptions{Force: f.force})
 					if err != nil {
 						return err
+					}
+					if full {
+						n, err := h.State.ResetAcked(ctx, id)
+						if err != nil {
+							return err
+						}
+						ps.Changed += n
 					}
 					fmt.Fprintf(a.stderr, "%s: %d item(s) to push\n", id, ps.Changed)
 					bs, err := engine.Bind(ctx, h.State, st, false, h.Log)
@@ -143,6 +152,7 @@ reasons are listed; 'erpbridge serve' keeps retrying what failed).`,
 		},
 	}
 	f.register(cmd)
+	cmd.Flags().BoolVar(&full, "full", false, "push every item again, not only what changed (repairs edits made in the shop)")
 	return cmd
 }
 

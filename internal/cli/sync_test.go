@@ -94,6 +94,11 @@ func TestPlanAndSync(t *testing.T) {
 	if code != ExitOK || !regexp.MustCompile(`create 0, update 0, deactivate 0, zero stock 0, unchanged [1-9]`).MatchString(out) {
 		t.Fatalf("plan after sync: exit %d\n%s", code, out)
 	}
+	before := memory.ShopFor(id).Requests()
+	code, out, _ = run(t, "--config", path, "sync", "--full", "--no-snapshot")
+	if !regexp.MustCompile(`pushed [1-9]\d* in`).MatchString(out) || memory.ShopFor(id).Requests() == before {
+		t.Fatalf("sync --full pushed nothing: exit %d\n%s", code, out)
+	}
 	code, _, errOut = run(t, "--config", path, "sync", "--store", "nope")
 	if code != ExitFailure || !strings.Contains(errOut, `no store "nope"`) {
 		t.Fatalf("sync --store nope: exit %d %s", code, errOut)
