@@ -42,3 +42,9 @@ if grep -q -e smoke-admin-token-123 -e smoke-readonly-token-456 -e smoke-webhook
   echo "a secret reached the log"; exit 1
 fi
 echo "smoke: serve started, answered and stopped cleanly"
+
+# The README's main job: the demo, briefly, on a free port.
+"$bin" demo --dir "$PWD/demo" --products 300 --duration 5s --every 1s --listen 127.0.0.1:0 > demo.log 2>&1 ||
+  { echo "demo failed:"; cat demo.log; exit 1; }
+grep -q "items pushed" demo.log && grep -q "demo stopped" demo.log || { echo "demo did not sync:"; cat demo.log; exit 1; }
+echo "smoke: demo ran"

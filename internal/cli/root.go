@@ -118,6 +118,7 @@ Configuration is one YAML file: --config, or ERPBRIDGE_CONFIG, or ./erpbridge.ya
 		a.planCommand(),
 		a.syncCommand(),
 		a.erpCommand(),
+		a.demoCommand(),
 	)
 	return root
 }

@@ -7,13 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	_ "github.com/erpbridge/erpbridge/adapters/all"
+	"github.com/erpbridge/erpbridge/adapters/store/memory"
 	"github.com/erpbridge/erpbridge/internal/config"
 )
 
-// TestExampleConfigs loads every ../../config/*.yaml with fake adapters that
-// mirror the schemas of the sql ERP adapter and the memory store. The
-// example's Docker secret is served from memory; its environment variables
-// are set to stand-ins.
+// TestExampleConfigs loads every ../../config/*.yaml with the adapters the
+// binary ships. The example's Docker secret is served from memory; its
+// environment variables are set to stand-ins.
 func TestExampleConfigs(t *testing.T) {
 	t.Parallel()
 	files, err := filepath.Glob("../../config/*.yaml")
@@ -28,10 +29,7 @@ func TestExampleConfigs(t *testing.T) {
 		"ERPBRIDGE_B2C_WEBHOOK_SECRET": "example-webhook-secret",
 		"ERPBRIDGE_READ_TOKEN_FILE":    "/run/secrets/erpbridge_read_token",
 	}
-	stores, erps := testRegistries()
 	o := config.Options{
-		Stores:    stores,
-		ERPs:      erps,
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		ReadFile: func(name string) ([]byte, error) {
 			if name == "/run/secrets/erpbridge_read_token" {
@@ -54,7 +52,7 @@ func TestExampleConfigs(t *testing.T) {
 				t.Fatal("no stores")
 			}
 			for _, s := range cfg.Stores {
-				if _, ok := s.Connection.(*memoryConn); !ok {
+				if _, ok := s.Connection.(*memory.Connection); !ok {
 					t.Errorf("store %s connection = %T", s.ID, s.Connection)
 				}
 			}
@@ -65,9 +63,7 @@ func TestExampleConfigs(t *testing.T) {
 // TestExampleReferenceCase checks the reference case example.yaml promises.
 func TestExampleReferenceCase(t *testing.T) {
 	t.Parallel()
-	stores, erps := testRegistries()
 	cfg, err := config.LoadWith("../../config/example.yaml", config.Options{
-		Stores: stores, ERPs: erps,
 		LookupEnv: func(k string) (string, bool) {
 			if k == "ERPBRIDGE_READ_TOKEN_FILE" {
 				return "/run/secrets/erpbridge_read_token", true
@@ -85,9 +81,9 @@ func TestExampleReferenceCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]struct{ list, basis, currency string }{
-		"b2c":    {"detal", "gross", "PLN"},
-		"b2b":    {"hurt", "net", "PLN"},
-		"abroad": {"detal", "gross", "EUR"},
+		"b2c":    {"detaliczna", "gross", "PLN"},
+		"b2b":    {"hurtowa", "net", "PLN"},
+		"abroad": {"detaliczna", "gross", "EUR"},
 	}
 	for id, w := range want {
 		s, ok := cfg.StoreByID(id)

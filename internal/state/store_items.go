@@ -366,3 +366,21 @@ func (db *DB) oneRow(res sql.Result, err error, what string) error {
 	}
 	return nil
 }
+
+// ForgetStore deletes everything the hub knows about what store shows: its
+// items and its cursors (names starting with prefixes, e.g. "bind.b2c"). The
+// next run binds and pushes the store from scratch. For a shop that was
+// replaced or emptied; the mirror and orders are untouched.
+func (db *DB) ForgetStore(ctx context.Context, store string, cursors ...string) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM store_items WHERE store = ?`), store); err != nil {
+			return fmt.Errorf("state: forget store %s: %w", store, err)
+		}
+		for _, c := range cursors {
+			if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM cursors WHERE name = ?`), c); err != nil {
+				return fmt.Errorf("state: forget store %s: %w", store, err)
+			}
+		}
+		return nil
+	})
+}

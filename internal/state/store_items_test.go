@@ -308,4 +308,19 @@ func testStoreItemsByKind(t *testing.T, open opener) {
 	if err := db.StreamStoreItems(ctx, "b2c", func(StoreItem) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
 		t.Fatalf("StreamStoreItems did not stop on the callback's error: %v after %d", err, n)
 	}
+	if err := db.SetCursor(ctx, nil, "bind.b2c", "done"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ForgetStore(ctx, "b2c", "bind.b2c"); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := db.StoreItemCounts(ctx, "b2c"); c.Total != 0 {
+		t.Fatalf("ForgetStore left %d items", c.Total)
+	}
+	if _, ok, _ := db.Cursor(ctx, "bind.b2c"); ok {
+		t.Fatal("ForgetStore left the bind cursor")
+	}
+	if c, _ := db.StoreItemCounts(ctx, "b2b"); c.Total != 1 {
+		t.Fatalf("ForgetStore(b2c) touched b2b: %+v", c)
+	}
 }

@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/erpbridge/erpbridge/internal/demo"
+)
+
+func (a *app) demoCommand() *cobra.Command {
+	o := demo.Options{}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run erpbridge on generated data: a Comarch-like ERP and three shops, no servers needed",
+		Long: `Run a self-contained demo: a Comarch-Optima-shaped SQLite ERP with generated
+Polish data (made on first run, kept in --dir), three in-memory shops with
+their own rules (b2c: gross PLN; b2b: net PLN from the wholesale list, owning
+its descriptions; abroad: EUR at a fixed rate with a markup and .99 prices,
+garden and tools only), and the hub with its schedules and HTTP server. After
+the first full sync it keeps changing prices and stock in the ERP and prints
+one line per change and per shop that shows it.
+
+Ctrl-C stops it and says where its data is. --duration and --seed make a run
+repeatable and scriptable. --config is not used.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			level := a.logLevel
+			if level == "" {
+				level = "warn" // the demo's own lines tell the story
+			}
+			a.logLevel = level
+			log, err := a.logger(nil)
+			if err != nil {
+				return err
+			}
+			o.Out, o.Log = a.stdout, log
+			return demo.Run(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Dir, "dir", "data/demo", "folder for the demo's ERP, state database and config")
+	f.IntVar(&o.Products, "products", 2000, "products in a newly made demo ERP")
+	f.DurationVar(&o.Duration, "duration", 0, "stop after this long (0: run until Ctrl-C)")
+	f.DurationVar(&o.Every, "every", 3*time.Second, "how often the ERP changes")
+	f.Uint64Var(&o.Seed, "seed", 1, "seed of the sequence of ERP changes")
+	f.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "HTTP listen address")
+	return cmd
+}
