@@ -271,3 +271,40 @@ func TestNewValidates(t *testing.T) {
 		t.Error("New without a token succeeded")
 	}
 }
+
+// unordered lists orders regardless of the position asked for.
+type unordered struct {
+	shopserver.Backend
+	orders []wire.Order
+}
+
+func (u unordered) ListOrders(context.Context, shopserver.OrderPosition, int) ([]wire.Order, error) {
+	return u.orders, nil
+}
+
+func TestServerChecksBackendOrderListing(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	o := func(id string, t time.Time) wire.Order {
+		var w wire.Order
+		w.ShopOrderID, w.UpdatedAt = id, t
+		return w
+	}
+	tests := map[string][]wire.Order{
+		"before since":   {o("a", at.Add(-time.Second))},
+		"backwards":      {o("a", at.Add(time.Second)), o("b", at)},
+		"without an id":  {o("", at)},
+		"without a time": {o("a", time.Time{})},
+	}
+	for name, list := range tests {
+		s := newServer(t, unordered{shopserver.NewMemory(), list}, 0)
+		a := do(t, s, "GET", "/v1/orders?since="+at.Format(time.RFC3339), "", true)
+		if a.status != 500 || errCode(t, a.body) != wire.CodeInternal {
+			t.Errorf("%s: %d %s, want 500 internal", name, a.status, a.body)
+		}
+	}
+	s := newServer(t, unordered{shopserver.NewMemory(), []wire.Order{o("a", at), o("b", at)}}, 0)
+	if a := do(t, s, "GET", "/v1/orders?since="+at.Format(time.RFC3339), "", true); a.status != 200 {
+		t.Errorf("a well-ordered listing: %d %s", a.status, a.body)
+	}
+}
