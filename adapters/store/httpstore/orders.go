@@ -143,7 +143,7 @@ func (s *Store) SetStatus(ctx context.Context, shopOrderID string, u catalog.Sta
 	if shopOrderID == "" {
 		return fault.Permanentf("httpstore: set status: empty order id")
 	}
-	if !validStatus(u.Status) {
+	if !wire.ValidStatus(u.Status) {
 		return fault.Permanentf("httpstore: set status of order %q: unknown status %q", shopOrderID, u.Status)
 	}
 	if u.Tracking != nil && strings.TrimSpace(u.Tracking.Number) == "" {
@@ -152,15 +152,6 @@ func (s *Store) SetStatus(ctx context.Context, shopOrderID string, u catalog.Sta
 	c := call{method: http.MethodPost, path: "/v1/orders/" + url.PathEscape(shopOrderID) + "/status", body: u, notFoundPermanent: true}
 	_, err := s.do(ctx, c)
 	return err
-}
-
-func validStatus(st catalog.OrderStatus) bool {
-	switch st {
-	case catalog.StatusNew, catalog.StatusOnHold, catalog.StatusProcessing, catalog.StatusShipped,
-		catalog.StatusCompleted, catalog.StatusCancelled, catalog.StatusRefunded:
-		return true
-	}
-	return false
 }
 
 // ParseOrder implements store.OrderSource. The payload is the protocol's
@@ -188,10 +179,10 @@ func ParseOrder(raw []byte) (catalog.Order, error) {
 	if o.ShopOrderID == "" {
 		add("shop_order_id: missing")
 	}
-	if !validStatus(o.Status) {
+	if !wire.ValidStatus(o.Status) {
 		add("status: %q is not a known status", o.Status)
 	}
-	if len(o.Currency) != 3 || strings.ToUpper(o.Currency) != o.Currency {
+	if !wire.ValidCurrency(o.Currency) {
 		add("currency: %q is not an ISO 4217 code", o.Currency)
 	}
 	if o.PlacedAt.IsZero() {

@@ -110,7 +110,7 @@ func decodeDoc(kind catalog.Kind, sku string, raw []byte) (any, *wire.ItemError)
 		switch {
 		case d.SKU != sku:
 			return nil, bad("doc.sku %q differs from the item's sku %q", d.SKU, sku)
-		case !currencyCode(d.Currency):
+		case !wire.ValidCurrency(d.Currency):
 			return nil, bad("doc.currency %q is not an ISO 4217 code", d.Currency)
 		case d.Regular.IsNegative():
 			return nil, bad("doc.regular %s is negative", d.Regular)
@@ -141,31 +141,9 @@ func decodeDoc(kind catalog.Kind, sku string, raw []byte) (any, *wire.ItemError)
 	return nil, permanent(wire.CodeUnknownKind, "kind %q has no doc", kind)
 }
 
-func currencyCode(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for _, r := range s {
-		if r < 'A' || r > 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
-// ValidStatus reports whether s is one of the hub's order statuses.
-func ValidStatus(s catalog.OrderStatus) bool {
-	switch s {
-	case catalog.StatusNew, catalog.StatusOnHold, catalog.StatusProcessing, catalog.StatusShipped,
-		catalog.StatusCompleted, catalog.StatusCancelled, catalog.StatusRefunded:
-		return true
-	}
-	return false
-}
-
 // validateStatus checks a status update; it returns "" when it is fine.
 func validateStatus(u catalog.StatusUpdate) string {
-	if !ValidStatus(u.Status) {
+	if !wire.ValidStatus(u.Status) {
 		return fmt.Sprintf("status %q is not one of new, on_hold, processing, shipped, completed, cancelled, refunded", u.Status)
 	}
 	if u.Tracking != nil && strings.TrimSpace(u.Tracking.Number) == "" {
