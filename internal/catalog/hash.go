@@ -44,3 +44,44 @@ func Hash(kind Kind, v any) (string, error) {
 
 // HashRecord is Hash for a Record under its own kind.
 func HashRecord(r Record) (string, error) { return Hash(r.Kind(), r) }
+
+// Decode reads a record of kind k from its JSON encoding (as kept in the
+// hub's mirror).
+func Decode(k Kind, data []byte) (Record, error) {
+	var (
+		r   Record
+		err error
+	)
+	switch k {
+	case KindProduct:
+		r, err = decodeAs[Product](data)
+	case KindVariant:
+		r, err = decodeAs[Variant](data)
+	case KindCategory:
+		r, err = decodeAs[Category](data)
+	case KindAttribute:
+		r, err = decodeAs[Attribute](data)
+	case KindImage:
+		r, err = decodeAs[Image](data)
+	case KindPriceList:
+		r, err = decodeAs[PriceList](data)
+	case KindPrice:
+		r, err = decodeAs[Price](data)
+	case KindWarehouse:
+		r, err = decodeAs[Warehouse](data)
+	case KindStock:
+		r, err = decodeAs[StockLevel](data)
+	default:
+		return nil, fmt.Errorf("catalog: unknown record kind %q", k)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("catalog: decoding %s: %w", k, err)
+	}
+	return r, nil
+}
+
+func decodeAs[T Record](data []byte) (Record, error) {
+	var v T
+	err := json.Unmarshal(data, &v)
+	return v, err
+}

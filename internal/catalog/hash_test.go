@@ -140,3 +140,27 @@ func TestLinesTotal(t *testing.T) {
 		t.Fatalf("LinesTotal = %s, want 10.29 (exact, no float drift)", got)
 	}
 }
+
+func TestDecodeRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, r := range []Record{sampleProduct(), Price{SKU: "A", PriceList: "detal", Amount: dec("1.10"), Currency: "PLN"},
+		StockLevel{SKU: "A", Warehouse: "MAG1", Available: dec("2.5")}, Variant{SKU: "A-1", ProductSKU: "A"}} {
+		b, err := Canonical(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Decode(r.Kind(), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mustHash(t, back) != mustHash(t, r) {
+			t.Errorf("%s: round trip changed the record: %+v", r.Kind(), back)
+		}
+	}
+	if _, err := Decode("nope", []byte("{}")); err == nil {
+		t.Error("unknown kind decoded")
+	}
+	if _, err := Decode(KindPrice, []byte("{")); err == nil {
+		t.Error("bad JSON decoded")
+	}
+}

@@ -40,6 +40,11 @@ type app struct {
 	configPath string
 	logFormat  string
 	logLevel   string
+
+	// secrets of the loaded config, scrubbed from error output.
+	secrets []string
+	// erpType is the configured ERP adapter, for messages.
+	erpType string
 }
 
 // Main runs erpbridge with args (without the program name) and returns the
@@ -61,9 +66,20 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var reported reportedError
 	if !errors.As(err, &reported) {
-		fmt.Fprintf(stderr, "erpbridge: %v\n", err)
+		fmt.Fprintf(stderr, "erpbridge: %s\n", a.scrub(err.Error()))
 	}
 	return ExitFailure
+}
+
+// scrub replaces every secret of the loaded config in s: drivers may quote a
+// DSN in an error.
+func (a *app) scrub(s string) string {
+	for _, secret := range a.secrets {
+		if len(secret) >= 4 {
+			s = strings.ReplaceAll(s, secret, config.Redacted)
+		}
+	}
+	return s
 }
 
 // reportedError is a failure whose details the command already printed.
@@ -99,6 +115,9 @@ Configuration is one YAML file: --config, or ERPBRIDGE_CONFIG, or ./erpbridge.ya
 		a.configCommand(),
 		a.migrateCommand(),
 		a.serveCommand(),
+		a.planCommand(),
+		a.syncCommand(),
+		a.erpCommand(),
 	)
 	return root
 }
@@ -124,6 +143,7 @@ func (a *app) load(args []string) (*config.Config, error) {
 	path := a.path(args)
 	cfg, err := config.Load(path)
 	if err == nil {
+		a.secrets = cfg.Secrets()
 		return cfg, nil
 	}
 	var errs config.Errors

@@ -13,9 +13,11 @@ import (
 func (a *app) serveCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
-		Short: "Run the hub: HTTP server for health, readiness and (later) webhooks",
+		Short: "Run the hub: keep every store in step with the ERP, serve HTTP",
 		Long: `Run erpbridge as a service: open and migrate the state store, build the ERP
-source and every enabled store's adapter, and serve HTTP on http.listen:
+source and every enabled store's adapter, run the schedules (schedules.*: ERP
+change reads, snapshots, the nightly reconcile, one push job per store; the
+first snapshot runs at start), and serve HTTP on http.listen:
   /healthz  the process is alive
   /readyz   the state store and the ERP database answer (503 otherwise)
 SIGINT or SIGTERM stops it gracefully, waiting up to http.shutdown_timeout
@@ -36,6 +38,14 @@ for requests in flight.`,
 				return err
 			}
 			defer h.Close()
+			runner, err := h.Runner()
+			if err != nil {
+				return err
+			}
+			if err := runner.Start(); err != nil {
+				return err
+			}
+			defer runner.Stop()
 
 			handler := httpapi.NewHandler(httpapi.Options{
 				Logger: log,

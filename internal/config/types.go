@@ -1,7 +1,3 @@
-// Package config loads erpbridge's one YAML file: strict decoding (unknown
-// keys and wrong types are errors), ${ENV} interpolation, *_file variants for
-// every secret, defaults, and validation whose every error names
-// file:line:column, the YAML path and the fix.
 package config
 
 import (
@@ -53,6 +49,7 @@ type State struct {
 
 // HTTP is the server for webhooks, the admin API and the dashboard.
 type HTTP struct {
+	// Listen is the host:port the server listens on.
 	Listen string `yaml:"listen" default:"127.0.0.1:8080"`
 	// PublicURL is how shops reach the hub (for webhook URLs and image URLs).
 	PublicURL string `yaml:"public_url"`
@@ -72,7 +69,8 @@ type AdminToken struct {
 	Role string `yaml:"role" default:"read"`
 }
 
-// Log sets logging; the CLI flags override it.
+// Log sets logging; the CLI flags override it. Format is text or json;
+// Level is debug, info, warn or error.
 type Log struct {
 	Format string `yaml:"format" default:"text"`
 	Level  string `yaml:"level" default:"info"`
@@ -139,7 +137,8 @@ type Prices struct {
 	Basis string `yaml:"basis" default:"gross"`
 	// Currency is the store's currency (ISO 4217).
 	Currency string `yaml:"currency" default:"PLN"`
-	// ExchangeRate converts the list's currency to Currency (fixed); when
+	// ExchangeRate is how much of Currency one unit of the list's currency
+	// buys (1 PLN = 0.23 EUR: 0.23); store price = list price × rate. When
 	// RateFromERP is true the ERP's rate table is used instead.
 	ExchangeRate decimal.Decimal `yaml:"exchange_rate" default:"1"`
 	RateFromERP  bool            `yaml:"rate_from_erp"`
@@ -153,13 +152,16 @@ type Prices struct {
 }
 
 // Rounding is how prices end: a step (0.01, 0.05, 0.10) or the .99 ending,
-// rounding half up or half even.
+// rounding half up or half even. After Load, Step is written exactly as one
+// of "0.01", "0.05", "0.10", "0.99" (a file may say 0.1).
 type Rounding struct {
 	Step string `yaml:"step" default:"0.01"`
 	Mode string `yaml:"mode" default:"half_up"`
 }
 
-// Sale is a sale price from a second list within a date window.
+// Sale is a sale price from a second list within a date window. From and To
+// are YYYY-MM-DD or RFC 3339 (either may be empty: open-ended); Load checks
+// that From is not after To.
 type Sale struct {
 	List string `yaml:"list" required:"true"`
 	From string `yaml:"from"`

@@ -103,6 +103,8 @@ type Params struct {
 	Profile string
 	// TimeZone is the zone of the ERP's local timestamps.
 	TimeZone *time.Location
+	// Overlap is how far back each change read looks again (erp.overlap).
+	Overlap time.Duration
 	// Options is the value Factory.Options returned, decoded from the config.
 	Options any
 	Logger  *slog.Logger

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/erpbridge/erpbridge/internal/config"
+	"github.com/erpbridge/erpbridge/internal/engine"
 	"github.com/erpbridge/erpbridge/internal/erp"
 	"github.com/erpbridge/erpbridge/internal/logging"
+	"github.com/erpbridge/erpbridge/internal/project"
 	"github.com/erpbridge/erpbridge/internal/state"
 	"github.com/erpbridge/erpbridge/internal/store"
 )
@@ -84,8 +86,9 @@ func NewERP(ctx context.Context, cfg *config.Config, log *slog.Logger) (erp.Sour
 		DSN:      cfg.ERP.DSN.Reveal(),
 		Profile:  cfg.ERP.Profile,
 		TimeZone: tz,
+		Overlap:  cfg.ERP.Overlap.Duration,
 		Options:  cfg.ERP.Options,
-		Logger:   log.With(slog.String("erp", cfg.ERP.Type), slog.String("profile", cfg.ERP.Profile)),
+		Logger:   log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("erp: %w", err)
@@ -130,4 +133,74 @@ func (h *Hub) Close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// EngineStore builds the engine's view of one configured store: its adapter,
+// features and compiled rules.
+func (h *Hub) EngineStore(id string) (*engine.Store, error) {
+	sc, ok := h.Config.StoreByID(id)
+	if !ok {
+		return nil, fmt.Errorf("no store %q in %s", id, h.Config.Path)
+	}
+	adapter, ok := h.Stores[id]
+	if !ok {
+		return nil, fmt.Errorf("store %s is disabled in %s", id, h.Config.Path)
+	}
+	tz, err := time.LoadLocation(h.Config.ERP.TimeZone)
+	if err != nil {
+		return nil, err
+	}
+	f := adapter.Features()
+	rules, err := project.FromConfig(*sc, f, tz)
+	if err != nil {
+		return nil, err
+	}
+	return &engine.Store{
+		ID: id, Adapter: adapter, Features: f, Rules: rules,
+		Delete:             sc.Rules.Removal == "delete",
+		MaxDeactivateShare: sc.Rules.MaxDeactivateShare,
+		ImageBaseURL:       h.Config.HTTP.PublicURL,
+	}, nil
+}
+
+// StoreIDs returns the ids of the enabled stores in config order, or only id
+// when it is not empty.
+func (h *Hub) StoreIDs(id string) ([]string, error) {
+	if id != "" {
+		if _, ok := h.Stores[id]; !ok {
+			if _, configured := h.Config.StoreByID(id); configured {
+				return nil, fmt.Errorf("store %s is disabled in %s", id, h.Config.Path)
+			}
+			return nil, fmt.Errorf("no store %q in %s", id, h.Config.Path)
+		}
+		return []string{id}, nil
+	}
+	var ids []string
+	for _, sc := range h.Config.Stores {
+		if _, ok := h.Stores[sc.ID]; ok {
+			ids = append(ids, sc.ID)
+		}
+	}
+	return ids, nil
+}
+
+// Runner returns the engine's scheduler over every enabled store.
+func (h *Hub) Runner() (*engine.Runner, error) {
+	ids, err := h.StoreIDs("")
+	if err != nil {
+		return nil, err
+	}
+	r := &engine.Runner{
+		DB: h.State, ERP: h.ERP, Log: h.Log,
+		Schedules:      h.Config.Schedules,
+		MaxRemoveShare: h.Config.ERP.MaxRemoveShare,
+	}
+	for _, id := range ids {
+		st, err := h.EngineStore(id)
+		if err != nil {
+			return nil, err
+		}
+		r.Stores = append(r.Stores, st)
+	}
+	return r, nil
 }

@@ -31,6 +31,10 @@ type ProductDoc struct {
 	Images      []string          `json:"images,omitempty"`
 	VATRate     decimal.Decimal   `json:"vat_rate"`
 	Active      bool              `json:"active"`
+	// Keep lists fields the store owns (name, description, images,
+	// categories, attributes): on update the adapter leaves them as the shop
+	// has them, whatever this document holds.
+	Keep []string `json:"keep,omitempty"`
 }
 
 // CategoryDoc is the desired state of a category; Path is root-down names.

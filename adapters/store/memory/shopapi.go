@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -51,6 +52,9 @@ func (s *Shop) upsertProduct(kind catalog.Kind, shopID string, d *store.ProductD
 		}
 	} else {
 		cur = s.productBySKU(d.SKU)
+	}
+	if cur != nil && len(d.Keep) > 0 {
+		d = s.keepOwned(cur, d)
 	}
 	next, err := s.productFromDoc(kind, d, maxAxes)
 	if err != nil {
@@ -491,4 +495,30 @@ func utcPtr(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// keepOwned returns d with the fields the store owns (d.Keep) taken from the
+// shop's current product, so an update leaves them as the shop has them.
+func (s *Shop) keepOwned(cur *Product, d *store.ProductDoc) *store.ProductDoc {
+	dd := *d
+	for _, f := range d.Keep {
+		switch f {
+		case "name":
+			dd.Name = cur.Name
+		case "description":
+			dd.Description = cur.Description
+		case "images":
+			dd.Images = slices.Clone(cur.Images)
+		case "attributes":
+			dd.Attributes = maps.Clone(cur.Attributes)
+		case "categories":
+			dd.Categories = nil
+			for _, id := range cur.Categories {
+				if c, ok := s.categories[id]; ok {
+					dd.Categories = append(dd.Categories, c.Code)
+				}
+			}
+		}
+	}
+	return &dd
 }

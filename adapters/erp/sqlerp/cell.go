@@ -1,0 +1,187 @@
+package sqlerp
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// cell holds one scanned column value whatever type the driver chose.
+type cell struct{ v any }
+
+// Scan implements sql.Scanner, copying byte slices the driver may reuse.
+func (c *cell) Scan(src any) error {
+	if b, ok := src.([]byte); ok {
+		c.v = append([]byte(nil), b...)
+		return nil
+	}
+	c.v = src
+	return nil
+}
+
+// row is one result row with its columns by lower-case name.
+type row struct {
+	query string
+	idx   map[string]int
+	cells []cell
+}
+
+func (r *row) get(col string) (any, bool) {
+	i, ok := r.idx[col]
+	if !ok {
+		return nil, false
+	}
+	v := r.cells[i].v
+	return v, v != nil
+}
+
+// null reports whether col is absent or NULL.
+func (r *row) null(col string) bool { _, ok := r.get(col); return !ok }
+
+func (r *row) str(col string) string {
+	v, ok := r.get(col)
+	if !ok {
+		return ""
+	}
+	switch x := v.(type) {
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		if x {
+			return "1"
+		}
+		return "0"
+	case time.Time:
+		// ERP times are wall-clock times; the driver's zone means nothing.
+		return x.Format("2006-01-02 15:04:05.999999999")
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+func (r *row) dec(col string) (decimal.Decimal, bool, error) {
+	v, ok := r.get(col)
+	if !ok {
+		return decimal.Zero, false, nil
+	}
+	var d decimal.Decimal
+	var err error
+	switch x := v.(type) {
+	case int64:
+		d = decimal.NewFromInt(x)
+	case float64:
+		d = decimal.NewFromFloat(x)
+	case string:
+		d, err = decimal.NewFromString(strings.TrimSpace(x))
+	case []byte:
+		d, err = decimal.NewFromString(strings.TrimSpace(string(x)))
+	default:
+		d, err = decimal.NewFromString(fmt.Sprint(x))
+	}
+	if err != nil {
+		return decimal.Zero, false, fmt.Errorf("sqlerp: query %s: column %s: %v is not a number", r.query, col, v)
+	}
+	return normDec(d), true, nil
+}
+
+// normDec drops trailing zeros so 23.00 and 23 read alike on every engine.
+func normDec(d decimal.Decimal) decimal.Decimal {
+	s := d.String()
+	if n, err := decimal.NewFromString(s); err == nil {
+		return n
+	}
+	return d
+}
+
+func (r *row) boolean(col string) bool {
+	v, ok := r.get(col)
+	if !ok {
+		return false
+	}
+	switch x := v.(type) {
+	case bool:
+		return x
+	case int64:
+		return x != 0
+	case float64:
+		return x != 0
+	}
+	switch strings.ToLower(strings.TrimSpace(r.str(col))) {
+	case "", "0", "false", "f", "n", "no":
+		return false
+	}
+	return true
+}
+
+func (r *row) int64(col string) (int64, bool, error) {
+	v, ok := r.get(col)
+	if !ok {
+		return 0, false, nil
+	}
+	switch x := v.(type) {
+	case int64:
+		return x, true, nil
+	case float64:
+		return int64(x), true, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(r.str(col)), 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("sqlerp: query %s: column %s: %q is not an integer", r.query, col, r.str(col))
+	}
+	return n, true, nil
+}
+
+func (r *row) bytes(col string) []byte {
+	v, ok := r.get(col)
+	if !ok {
+		return nil
+	}
+	switch x := v.(type) {
+	case []byte:
+		return x
+	case string:
+		return []byte(x)
+	}
+	return nil
+}
+
+var wallLayouts = []string{
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05",
+	"2006-01-02T15:04:05",
+	time.RFC3339Nano,
+	"2006-01-02",
+}
+
+// wall returns col as a wall-clock time (its location is meaningless).
+func (r *row) wall(col string) (time.Time, bool, error) {
+	v, ok := r.get(col)
+	if !ok {
+		return time.Time{}, false, nil
+	}
+	if t, ok := v.(time.Time); ok {
+		return t, true, nil
+	}
+	s := strings.TrimSpace(r.str(col))
+	for _, l := range wallLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true, nil
+		}
+	}
+	return time.Time{}, false, fmt.Errorf("sqlerp: query %s: column %s: %q is not a date and time", r.query, col, s)
+}
+
+// inZone reads wall's clock as a local time in loc.
+func inZone(wall time.Time, loc *time.Location) time.Time {
+	return time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), wall.Nanosecond(), loc)
+}

@@ -1,0 +1,28 @@
+-- Products changed since the since parameter (ERP local time); otherwise as products.sql.
+-- One row per product and attribute value, ordered by product id; the
+-- adapter folds the rows of one product. Product cards that carry the
+-- parent attribute are variants and are read by the variants query.
+SELECT t.Twr_TwrId AS id,
+       t.Twr_Kod AS sku,
+       t.Twr_Nazwa AS name,
+       t.Twr_Opis AS description,
+       t.Twr_EAN AS ean,
+       t.Twr_JM AS unit,
+       t.Twr_Stawka AS vat_rate,
+       t.Twr_WagaKG AS weight_kg,
+       CASE WHEN t.Twr_NieAktywny = 0 THEN 1 ELSE 0 END AS active,
+       t.Twr_ESklep AS eshop,
+       CASE WHEN t.Twr_Typ = 0 THEN 1 ELSE 0 END AS service,
+       g.TwG_Kod AS category_code,
+       t.Twr_TS_Mod AS modified_at,
+       d.DeA_Kod AS attribute_code,
+       a.TwA_WartoscTxt AS attribute_value
+FROM CDN.Towary t
+LEFT JOIN CDN.TwrGrupy g ON g.TwG_GIDTyp = -16 AND g.TwG_GIDNumer = t.Twr_TwGGIDNumer
+LEFT JOIN CDN.TwrAtrybuty a ON a.TwA_TwrId = t.Twr_TwrId
+LEFT JOIN CDN.DefAtrybuty d ON d.DeA_DeAId = a.TwA_DeAId
+WHERE t.Twr_TS_Mod >= :since AND NOT EXISTS (
+    SELECT 1 FROM CDN.TwrAtrybuty pa
+    JOIN CDN.DefAtrybuty pd ON pd.DeA_DeAId = pa.TwA_DeAId
+    WHERE pa.TwA_TwrId = t.Twr_TwrId AND pd.DeA_Kod = :parent_attr)
+ORDER BY t.Twr_TwrId, a.TwA_TwAId

@@ -1,0 +1,19 @@
+-- SQL Server variant: typed NULLs, since an untyped NULL in a UNION is an int there.
+-- The images of one product (the sku parameter), in the order of images.sql.
+SELECT x.product_id, x.sku, x.url, x.data
+FROM (
+    SELECT t.Twr_GIDNumer AS product_id, t.Twr_Kod AS sku, a.Atr_Wartosc AS url,
+           CAST(NULL AS VARBINARY(MAX)) AS data, 0 AS src, a.Atr_Id AS ord
+    FROM CDN.Atrybuty a
+    JOIN CDN.AtrybutyKlasy k ON k.AtK_ID = a.Atr_AtkId AND k.AtK_Nazwa = :image_url_attr
+    JOIN CDN.TwrKarty t ON t.Twr_GIDNumer = a.Atr_ObiNumer
+    WHERE a.Atr_ObiTyp = 16
+    UNION ALL
+    SELECT t.Twr_GIDNumer, t.Twr_Kod, CAST(NULL AS NVARCHAR(255)), b.DAB_Dane, 1, b.DAB_ID
+    FROM CDN.DaneObiekty o
+    JOIN CDN.DaneBinarne b ON b.DAB_ID = o.DAO_DABId
+    JOIN CDN.TwrKarty t ON t.Twr_GIDNumer = o.DAO_ObiNumer
+    WHERE o.DAO_ObiTyp = 16
+) x
+WHERE x.sku = :sku
+ORDER BY x.product_id, x.src, x.ord

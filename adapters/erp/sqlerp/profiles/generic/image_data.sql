@@ -1,0 +1,1 @@
+SELECT i.product_id, i.sku, i.url, i.data FROM erpbridge_images i WHERE i.sku = :sku ORDER BY i.product_id, i.position

@@ -1,0 +1,62 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/erpbridge/erpbridge/internal/catalog"
+	"github.com/erpbridge/erpbridge/internal/erp"
+	"github.com/erpbridge/erpbridge/internal/state"
+)
+
+// DeltaCursor names the state cursor of the ERP change reads.
+const DeltaCursor = "erp.changes"
+
+// Delta reads what changed in the ERP since the stored cursor into the mirror
+// and stores the ERP's next cursor in the same transaction, so a crash never
+// skips changes. It returns how many mirror records changed. ERPs without
+// change reads (Features().Changes false) rely on snapshots; Delta does nothing.
+func Delta(ctx context.Context, db *state.DB, src erp.Source) (int, error) {
+	if !src.Features().Changes {
+		return 0, nil
+	}
+	cursor, _, err := db.Cursor(ctx, DeltaCursor)
+	if err != nil {
+		return 0, err
+	}
+	changed := 0
+	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
+		batch := make([]state.MirrorRecord, 0, mirrorBatch)
+		flush := func() error {
+			n, err := db.UpsertMirror(ctx, tx, batch)
+			changed += n
+			batch = batch[:0]
+			return err
+		}
+		next, err := src.Changes(ctx, cursor, func(r catalog.Record) error {
+			payload, err := catalog.Canonical(r)
+			if err != nil {
+				return err
+			}
+			hash, err := catalog.Hash(r.Kind(), r)
+			if err != nil {
+				return err
+			}
+			batch = append(batch, state.MirrorRecord{Kind: string(r.Kind()), Key: r.Key(), Hash: hash, Payload: payload})
+			if len(batch) == mirrorBatch {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("engine: ERP changes since %q: %w", cursor, err)
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		return db.SetCursor(ctx, tx, DeltaCursor, next)
+	})
+	return changed, err
+}

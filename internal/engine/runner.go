@@ -1,0 +1,176 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/shopspring/decimal"
+
+	"github.com/erpbridge/erpbridge/internal/config"
+	"github.com/erpbridge/erpbridge/internal/erp"
+	"github.com/erpbridge/erpbridge/internal/state"
+)
+
+// Runner runs the engine's periodic jobs with gocron: ERP delta reads,
+// snapshots, nightly reconciles and one push job per store. Jobs are named
+// and in singleton mode: a long run never overlaps itself, and each store's
+// pushes run on their own, so a slow store delays no other.
+type Runner struct {
+	DB     *state.DB
+	ERP    erp.Source
+	Stores []*Store
+	Log    *slog.Logger
+	// Schedules says when each job runs; MaxRemoveShare guards snapshots.
+	Schedules      config.Schedules
+	MaxRemoveShare decimal.Decimal
+	Now            func() time.Time
+
+	mu      sync.Mutex // serializes mirror reads and projections
+	pushers map[string]*Pusher
+	sched   gocron.Scheduler
+}
+
+// Start schedules the jobs and returns at once; a first snapshot runs
+// immediately. Stop ends them.
+func (r *Runner) Start() error {
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	if r.Log == nil {
+		r.Log = slog.New(slog.DiscardHandler)
+	}
+	s, err := gocron.NewScheduler()
+	if err != nil {
+		return err
+	}
+	r.sched = s
+	r.pushers = map[string]*Pusher{}
+	add := func(name string, sc config.Schedule, fn func(context.Context) error, now bool) error {
+		if sc.Off() {
+			r.Log.Info("job off", slog.String("job", name))
+			return nil
+		}
+		def := gocron.DurationJob(sc.Every)
+		if sc.Cron != "" {
+			def = gocron.CronJob(sc.Cron, false)
+		}
+		opts := []gocron.JobOption{gocron.WithName(name), gocron.WithSingletonMode(gocron.LimitModeReschedule)}
+		if now {
+			opts = append(opts, gocron.WithStartAt(gocron.WithStartImmediately()))
+		}
+		_, err := s.NewJob(def, gocron.NewTask(func(ctx context.Context) {
+			start := time.Now()
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				r.Log.Error("job failed", slog.String("job", name), slog.Any("err", err))
+				return
+			}
+			r.Log.Debug("job done", slog.String("job", name), slog.Duration("took", time.Since(start)))
+		}), opts...)
+		if err != nil {
+			return fmt.Errorf("engine: scheduling %s: %w", name, err)
+		}
+		return nil
+	}
+	errs := []error{
+		add("erp-delta", r.Schedules.ERPDelta, r.delta, false),
+		add("snapshot", r.Schedules.Snapshot, r.snapshot, true),
+		add("reconcile", r.Schedules.Reconcile, r.reconcile, false),
+	}
+	for _, st := range r.Stores {
+		p := NewPusher(r.DB, st, PusherOptions{Logger: r.Log, Now: r.Now})
+		r.pushers[st.ID] = p
+		errs = append(errs, add("push:"+st.ID, r.Schedules.Push, func(ctx context.Context) error {
+			_, err := p.Run(ctx)
+			return err
+		}, false))
+	}
+	if err := errors.Join(errs...); err != nil {
+		_ = s.Shutdown()
+		return err
+	}
+	s.Start()
+	return nil
+}
+
+// Stop stops scheduling and waits for running jobs, whose contexts are
+// cancelled.
+func (r *Runner) Stop() error {
+	if r.sched == nil {
+		return nil
+	}
+	return r.sched.Shutdown()
+}
+
+// Circuit returns a store's circuit breaker state ("" for an unknown store).
+func (r *Runner) Circuit(store string) string {
+	if p := r.pushers[store]; p != nil {
+		return p.Circuit()
+	}
+	return ""
+}
+
+func (r *Runner) delta(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n, err := Delta(ctx, r.DB, r.ERP)
+	if err != nil || n == 0 {
+		return err
+	}
+	r.Log.Info("ERP changes read", slog.Int("changed", n))
+	return r.projectAll(ctx, false)
+}
+
+func (r *Runner) snapshot(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sum, err := Snapshot(ctx, r.DB, r.ERP, SnapshotOptions{MaxRemoveShare: r.MaxRemoveShare})
+	if err != nil {
+		return err
+	}
+	changed := 0
+	for _, k := range sum.Kinds {
+		changed += k.Added + k.Changed + k.Removed
+	}
+	r.Log.Info("ERP snapshot read", slog.Int("changed", changed), slog.Duration("took", sum.Duration))
+	return r.projectAll(ctx, false)
+}
+
+// reconcile reads a snapshot and pushes every item of every store again,
+// repairing drift made in the shops.
+func (r *Runner) reconcile(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, err := Snapshot(ctx, r.DB, r.ERP, SnapshotOptions{MaxRemoveShare: r.MaxRemoveShare}); err != nil {
+		return err
+	}
+	return r.projectAll(ctx, true)
+}
+
+// projectAll projects every store; one store's refusal (too many
+// deactivations) is logged and does not stop the others.
+func (r *Runner) projectAll(ctx context.Context, reset bool) error {
+	var errs []error
+	for _, st := range r.Stores {
+		if reset {
+			if _, err := r.DB.ResetAcked(ctx, st.ID); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
+		sum, err := Project(ctx, r.DB, st, r.Now(), ProjectOptions{})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("store %s: %w", st.ID, err))
+			continue
+		}
+		if sum.Changed > 0 {
+			r.Log.Info("store items changed", slog.String("store", st.ID), slog.Int("changed", sum.Changed),
+				slog.Int("parked", sum.Parked))
+		}
+	}
+	return errors.Join(errs...)
+}

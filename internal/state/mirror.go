@@ -1,0 +1,142 @@
+package state
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// MirrorRecord is the hub's copy of one ERP record.
+type MirrorRecord struct {
+	// Kind is the record kind (catalog.Kind as a string).
+	Kind string
+	// Key identifies the record within its kind.
+	Key string
+	// Hash is the record's canonical hash (catalog.Hash).
+	Hash string
+	// Payload is the record as JSON.
+	Payload json.RawMessage
+	// FirstSeen is when the hub first stored the record; set by the database.
+	FirstSeen time.Time
+	// UpdatedAt is when the hash last changed; set by the database.
+	UpdatedAt time.Time
+	// SnapshotID names the ERP read that last changed the record.
+	SnapshotID string
+}
+
+// UpsertMirror inserts records that are new and updates those whose hash
+// differs from the stored one; records with an unchanged hash are not
+// written. It returns how many were inserted or updated. x is a transaction
+// from InTx or nil for the pool.
+func (db *DB) UpsertMirror(ctx context.Context, x sqlx.ExtContext, recs []MirrorRecord) (changed int, err error) {
+	x = db.ext(x)
+	query := db.q(`INSERT INTO mirror (kind, key, hash, payload, first_seen, updated_at, snapshot_id)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (kind, key) DO UPDATE SET
+	hash = excluded.hash,
+	payload = excluded.payload,
+	updated_at = excluded.updated_at,
+	snapshot_id = excluded.snapshot_id
+WHERE mirror.hash <> excluded.hash`)
+	now := db.tv(db.now())
+	for _, r := range recs {
+		if r.Kind == "" || r.Key == "" || r.Hash == "" {
+			return changed, fmt.Errorf("state: mirror record %q/%q: kind, key and hash are required", r.Kind, r.Key)
+		}
+		payload, err := jsonArg("mirror payload of "+r.Kind+"/"+r.Key, r.Payload, "null")
+		if err != nil {
+			return changed, err
+		}
+		res, err := x.ExecContext(ctx, query, r.Kind, r.Key, r.Hash, payload, now, now, r.SnapshotID)
+		if err != nil {
+			return changed, fmt.Errorf("state: upsert mirror %s/%s: %w", r.Kind, r.Key, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return changed, fmt.Errorf("state: upsert mirror %s/%s: %w", r.Kind, r.Key, err)
+		}
+		changed += int(n)
+	}
+	return changed, nil
+}
+
+// StreamMirror calls fn for every mirror record of kind, in key order, one
+// row at a time. It stops at the first error from fn and returns it.
+func (db *DB) StreamMirror(ctx context.Context, kind string, fn func(MirrorRecord) error) error {
+	rows, err := db.x.QueryContext(ctx, db.q(`SELECT kind, key, hash, payload, first_seen, updated_at, snapshot_id
+FROM mirror WHERE kind = ? ORDER BY key`), kind)
+	if err != nil {
+		return fmt.Errorf("state: stream mirror %s: %w", kind, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r MirrorRecord
+		if err := rows.Scan(&r.Kind, &r.Key, &r.Hash, (*[]byte)(&r.Payload),
+			timeDest{&r.FirstSeen}, timeDest{&r.UpdatedAt}, &r.SnapshotID); err != nil {
+			return fmt.Errorf("state: stream mirror %s: %w", kind, err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("state: stream mirror %s: %w", kind, err)
+	}
+	return nil
+}
+
+// MirrorHashes calls fn with the key and hash of every mirror record of
+// kind, in key order, without loading payloads; for comparing a full ERP
+// snapshot with the mirror. It stops at the first error from fn and returns
+// it.
+func (db *DB) MirrorHashes(ctx context.Context, kind string, fn func(key, hash string) error) error {
+	rows, err := db.x.QueryContext(ctx, db.q(`SELECT key, hash FROM mirror WHERE kind = ? ORDER BY key`), kind)
+	if err != nil {
+		return fmt.Errorf("state: mirror hashes %s: %w", kind, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, hash string
+		if err := rows.Scan(&key, &hash); err != nil {
+			return fmt.Errorf("state: mirror hashes %s: %w", kind, err)
+		}
+		if err := fn(key, hash); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("state: mirror hashes %s: %w", kind, err)
+	}
+	return nil
+}
+
+// DeleteMirror deletes the records of kind with the given keys and returns
+// how many existed. x is a transaction from InTx or nil for the pool.
+func (db *DB) DeleteMirror(ctx context.Context, x sqlx.ExtContext, kind string, keys []string) (deleted int, err error) {
+	x = db.ext(x)
+	query := db.q(`DELETE FROM mirror WHERE kind = ? AND key = ?`)
+	for _, k := range keys {
+		res, err := x.ExecContext(ctx, query, kind, k)
+		if err != nil {
+			return deleted, fmt.Errorf("state: delete mirror %s/%s: %w", kind, k, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return deleted, fmt.Errorf("state: delete mirror %s/%s: %w", kind, k, err)
+		}
+		deleted += int(n)
+	}
+	return deleted, nil
+}
+
+// CountMirror returns how many mirror records of kind there are.
+func (db *DB) CountMirror(ctx context.Context, kind string) (int, error) {
+	var n int
+	if err := db.x.GetContext(ctx, &n, db.q(`SELECT count(*) FROM mirror WHERE kind = ?`), kind); err != nil {
+		return 0, fmt.Errorf("state: count mirror %s: %w", kind, err)
+	}
+	return n, nil
+}
