@@ -2,6 +2,8 @@ package httpstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -82,10 +84,15 @@ func readHead(raw []byte) (store.ShopOrder, error) {
 	return so, nil
 }
 
+// UnidentifiedPrefix starts the id Orders gives an order payload without a
+// readable shop_order_id: the prefix and a hash of the payload.
+const UnidentifiedPrefix = "unidentified-"
+
 // Orders implements store.OrderSource with GET /v1/orders. An order without
-// a readable shop_order_id cannot be keyed and is skipped with a warning;
-// an order with an unreadable updated_at is returned with a zero UpdatedAt
-// (ParseOrder then says what is wrong).
+// a readable shop_order_id is returned under a content-derived id
+// (UnidentifiedPrefix) with a warning, so the inbox keeps it and ParseOrder
+// says what is wrong; an order with an unreadable updated_at is returned
+// with a zero UpdatedAt.
 func (s *Store) Orders(ctx context.Context, since time.Time, page string) (store.OrderPage, error) {
 	q := url.Values{"limit": {strconv.Itoa(s.pageSize)}}
 	if page != "" {
@@ -109,9 +116,12 @@ func (s *Store) Orders(ctx context.Context, since time.Time, page string) (store
 	for i, raw := range wp.Orders {
 		so, err := readHead(raw)
 		if err != nil {
-			s.log.LogAttrs(ctx, slog.LevelWarn, "httpstore: skipping an order without an id",
-				slog.Int("index", i), slog.String("error", err.Error()))
-			continue
+			// Keep the payload so the inbox can park it with ParseOrder's
+			// reason; a content-derived id keys it without clashing.
+			sum := sha256.Sum256(raw)
+			so = store.ShopOrder{ID: UnidentifiedPrefix + hex.EncodeToString(sum[:12]), Raw: append([]byte(nil), raw...)}
+			s.log.LogAttrs(ctx, slog.LevelWarn, "httpstore: order without a readable shop_order_id",
+				slog.Int("index", i), slog.String("id", so.ID), slog.String("error", err.Error()))
 		}
 		out.Orders = append(out.Orders, so)
 	}
