@@ -20,6 +20,29 @@ const (
 	maxTextLen = 1 << 20
 )
 
+// Amounts and quantities have at most maxIntDigits digits before the
+// decimal point and maxFracDigits after it.
+const (
+	maxIntDigits  = 15
+	maxFracDigits = 6
+)
+
+var maxMagnitude = decimal.New(1, maxIntDigits)
+
+// saneDecimals checks named decimals against the size limits and returns
+// the name of one that breaks them ("" when none does).
+func saneDecimals(named map[string]*decimal.Decimal) string {
+	for name, d := range named {
+		if d == nil {
+			continue
+		}
+		if d.Abs().GreaterThanOrEqual(maxMagnitude) || d.Exponent() < -maxFracDigits && !d.Equal(d.Truncate(maxFracDigits)) {
+			return name
+		}
+	}
+	return ""
+}
+
 func permanent(code, format string, args ...any) *wire.ItemError {
 	return &wire.ItemError{Code: code, Message: fmt.Sprintf(format, args...), Permanent: true}
 }
@@ -59,6 +82,8 @@ func validateItem(wi wire.Item) (store.Item, *wire.ItemError) {
 	return it, nil
 }
 
+const sizeMsg = "doc.%s has more than 15 digits before or 6 after the decimal point"
+
 func decodeDoc(kind catalog.Kind, sku string, raw []byte) (any, *wire.ItemError) {
 	bad := func(format string, args ...any) *wire.ItemError {
 		return permanent(wire.CodeInvalidDoc, format, args...)
@@ -68,6 +93,9 @@ func decodeDoc(kind catalog.Kind, sku string, raw []byte) (any, *wire.ItemError)
 		var d store.ProductDoc
 		if err := json.Unmarshal(raw, &d); err != nil {
 			return nil, bad("doc is not a product doc: %v", err)
+		}
+		if name := saneDecimals(map[string]*decimal.Decimal{"vat_rate": &d.VATRate}); name != "" {
+			return nil, bad(sizeMsg, name)
 		}
 		switch {
 		case d.SKU != sku:
@@ -107,6 +135,9 @@ func decodeDoc(kind catalog.Kind, sku string, raw []byte) (any, *wire.ItemError)
 		if err := json.Unmarshal(raw, &d); err != nil {
 			return nil, bad("doc is not a price doc: %v", err)
 		}
+		if name := saneDecimals(map[string]*decimal.Decimal{"regular": &d.Regular, "sale": d.Sale}); name != "" {
+			return nil, bad(sizeMsg, name)
+		}
 		switch {
 		case d.SKU != sku:
 			return nil, bad("doc.sku %q differs from the item's sku %q", d.SKU, sku)
@@ -124,6 +155,9 @@ func decodeDoc(kind catalog.Kind, sku string, raw []byte) (any, *wire.ItemError)
 		var d store.StockDoc
 		if err := json.Unmarshal(raw, &d); err != nil {
 			return nil, bad("doc is not a stock doc: %v", err)
+		}
+		if name := saneDecimals(map[string]*decimal.Decimal{"quantity": &d.Quantity}); name != "" {
+			return nil, bad(sizeMsg, name)
 		}
 		switch {
 		case d.SKU != sku:
