@@ -122,10 +122,11 @@ func TestPerItemValidation(t *testing.T) {
 		`{"kind":"price","sku":"P1","op":"upsert","doc":{"sku":"P1","currency":"PLN","regular":"1e10000"}}`,
 		`{"kind":"stock","sku":"P1","op":"upsert","doc":{"sku":"P1","quantity":"0.0000001","status":"instock"}}`,
 		`{"kind":"stock","sku":"P1","op":"upsert","doc":{"sku":"P1","quantity":"2.500000000","status":"instock"}}`,
+		`{"kind":"stock","sku":"P1","op":"upsert","doc":{"sku":"P1","quantity":"0.` + strings.Repeat("0", 20000) + `1","status":"instock"}}`,
 	}
 	want := []string{"", "", wire.CodeUnknownKind, wire.CodeUnknownOp, wire.CodeInvalidDoc, wire.CodeInvalidDoc, wire.CodeInvalidDoc,
 		wire.CodeInvalidDoc, wire.CodeInvalidDoc, wire.CodeInvalid, wire.CodeInvalidDoc, wire.CodeInvalidDoc, wire.CodeInvalidDoc, "",
-		wire.CodeInvalidDoc, wire.CodeInvalidDoc, ""}
+		wire.CodeInvalidDoc, wire.CodeInvalidDoc, "", wire.CodeInvalidDoc}
 	a := do(t, s, "PUT", "/v1/items", `{"items":[`+strings.Join(items, ",")+`]}`, true)
 	if a.status != 200 {
 		t.Fatalf("PUT: %d %s", a.status, a.body)
@@ -143,7 +144,7 @@ func TestPerItemValidation(t *testing.T) {
 			t.Errorf("item %d: %+v, want ok with a shop id", i, r)
 		case want[i] != "" && (r.Status != wire.StatusError || r.Error == nil || r.Error.Code != want[i] || !r.Error.Permanent):
 			t.Errorf("item %d: %+v %+v, want permanent %s", i, r, r.Error, want[i])
-		case r.Error != nil && len(r.Error.Message) > 300:
+		case r.Error != nil && len(r.Error.Message) > 400:
 			t.Errorf("item %d: a %d-byte message echoes the input", i, len(r.Error.Message))
 		}
 	}

@@ -43,8 +43,20 @@ func saneDecimals(named map[string]*decimal.Decimal) string {
 	return ""
 }
 
+// maxMessageLen bounds an item error's message; decoding errors quote the
+// input, which may be huge.
+const maxMessageLen = 300
+
 func permanent(code, format string, args ...any) *wire.ItemError {
-	return &wire.ItemError{Code: code, Message: fmt.Sprintf(format, args...), Permanent: true}
+	msg := fmt.Sprintf(format, args...)
+	if len(msg) > maxMessageLen {
+		cut := maxMessageLen
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	return &wire.ItemError{Code: code, Message: msg, Permanent: true}
 }
 
 // validateItem checks one pushed item and decodes its doc. A nil
