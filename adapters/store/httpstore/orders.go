@@ -177,7 +177,7 @@ func ParseOrder(raw []byte) (catalog.Order, error) {
 	var w wire.Order
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	if err := dec.Decode(&w); err != nil {
-		return catalog.Order{}, fault.Permanent(fmt.Errorf("httpstore: order payload is not a protocol order: %w", err))
+		return catalog.Order{}, fault.Permanentf("httpstore: order payload is not a protocol order: %s", truncate(err.Error(), maxMessageBytes))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return catalog.Order{}, fault.Permanentf("httpstore: order payload has data after the order")
