@@ -236,7 +236,7 @@ func ParseOrder(raw []byte) (catalog.Order, error) {
 		add("shipping.cost: %s is negative", o.Shipping.Cost)
 	}
 	if len(errs) > 0 {
-		return catalog.Order{}, fault.Permanent(fmt.Errorf("httpstore: order %q: %w", o.ShopOrderID, errors.Join(errs...)))
+		return catalog.Order{}, fault.Permanentf("httpstore: order %q: %s", truncate(o.ShopOrderID, maxMessageBytes), truncate(errors.Join(errs...).Error(), 8*maxMessageBytes))
 	}
 	return o, nil
 }
