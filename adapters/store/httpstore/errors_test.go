@@ -221,3 +221,19 @@ func TestFactory(t *testing.T) {
 		}
 	}
 }
+
+func TestOrderWithoutIDIsKeptNotDropped(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	b.faults.push(injected{status: 200, body: `{"orders":[{"status":"new"},{"shop_order_id":"o-2","updated_at":"2026-03-29T00:30:00Z"}]}`})
+	page, err := b.st.Orders(context.Background(), time.Time{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Orders) != 2 || !strings.HasPrefix(page.Orders[0].ID, httpstore.UnidentifiedPrefix) || page.Orders[1].ID != "o-2" {
+		t.Fatalf("orders = %+v, want the unidentified one kept beside o-2", page.Orders)
+	}
+	if _, err := b.st.ParseOrder(page.Orders[0].Raw); !fault.IsPermanent(err) || !strings.Contains(err.Error(), "shop_order_id: missing") {
+		t.Errorf("ParseOrder of the unidentified order = %v, want a Permanent error naming shop_order_id", err)
+	}
+}

@@ -23,6 +23,9 @@ func FuzzParseOrder(f *testing.F) {
 			if !fault.IsPermanent(err) {
 				t.Fatalf("ParseOrder error %v is not Permanent", err)
 			}
+			if len(err.Error()) > 64<<10 {
+				t.Fatalf("ParseOrder error is %d bytes long", len(err.Error()))
+			}
 			return
 		}
 		if o.ShopOrderID == "" || len(o.Lines) == 0 || o.Store != "" || o.UpdatedAt.IsZero() {

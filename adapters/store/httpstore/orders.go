@@ -2,6 +2,8 @@ package httpstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -82,10 +84,15 @@ func readHead(raw []byte) (store.ShopOrder, error) {
 	return so, nil
 }
 
+// UnidentifiedPrefix starts the id Orders gives an order payload without a
+// readable shop_order_id: the prefix and a hash of the payload.
+const UnidentifiedPrefix = "unidentified-"
+
 // Orders implements store.OrderSource with GET /v1/orders. An order without
-// a readable shop_order_id cannot be keyed and is skipped with a warning;
-// an order with an unreadable updated_at is returned with a zero UpdatedAt
-// (ParseOrder then says what is wrong).
+// a readable shop_order_id is returned under a content-derived id
+// (UnidentifiedPrefix) with a warning, so the inbox keeps it and ParseOrder
+// says what is wrong; an order with an unreadable updated_at is returned
+// with a zero UpdatedAt.
 func (s *Store) Orders(ctx context.Context, since time.Time, page string) (store.OrderPage, error) {
 	q := url.Values{"limit": {strconv.Itoa(s.pageSize)}}
 	if page != "" {
@@ -109,9 +116,12 @@ func (s *Store) Orders(ctx context.Context, since time.Time, page string) (store
 	for i, raw := range wp.Orders {
 		so, err := readHead(raw)
 		if err != nil {
-			s.log.LogAttrs(ctx, slog.LevelWarn, "httpstore: skipping an order without an id",
-				slog.Int("index", i), slog.String("error", err.Error()))
-			continue
+			// Keep the payload so the inbox can park it with ParseOrder's
+			// reason; a content-derived id keys it without clashing.
+			sum := sha256.Sum256(raw)
+			so = store.ShopOrder{ID: UnidentifiedPrefix + hex.EncodeToString(sum[:12]), Raw: append([]byte(nil), raw...)}
+			s.log.LogAttrs(ctx, slog.LevelWarn, "httpstore: order without a readable shop_order_id",
+				slog.Int("index", i), slog.String("id", so.ID), slog.String("error", err.Error()))
 		}
 		out.Orders = append(out.Orders, so)
 	}
@@ -143,7 +153,7 @@ func (s *Store) SetStatus(ctx context.Context, shopOrderID string, u catalog.Sta
 	if shopOrderID == "" {
 		return fault.Permanentf("httpstore: set status: empty order id")
 	}
-	if !validStatus(u.Status) {
+	if !wire.ValidStatus(u.Status) {
 		return fault.Permanentf("httpstore: set status of order %q: unknown status %q", shopOrderID, u.Status)
 	}
 	if u.Tracking != nil && strings.TrimSpace(u.Tracking.Number) == "" {
@@ -152,15 +162,6 @@ func (s *Store) SetStatus(ctx context.Context, shopOrderID string, u catalog.Sta
 	c := call{method: http.MethodPost, path: "/v1/orders/" + url.PathEscape(shopOrderID) + "/status", body: u, notFoundPermanent: true}
 	_, err := s.do(ctx, c)
 	return err
-}
-
-func validStatus(st catalog.OrderStatus) bool {
-	switch st {
-	case catalog.StatusNew, catalog.StatusOnHold, catalog.StatusProcessing, catalog.StatusShipped,
-		catalog.StatusCompleted, catalog.StatusCancelled, catalog.StatusRefunded:
-		return true
-	}
-	return false
 }
 
 // ParseOrder implements store.OrderSource. The payload is the protocol's
@@ -176,7 +177,7 @@ func ParseOrder(raw []byte) (catalog.Order, error) {
 	var w wire.Order
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	if err := dec.Decode(&w); err != nil {
-		return catalog.Order{}, fault.Permanent(fmt.Errorf("httpstore: order payload is not a protocol order: %w", err))
+		return catalog.Order{}, fault.Permanentf("httpstore: order payload is not a protocol order: %s", truncate(err.Error(), maxMessageBytes))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return catalog.Order{}, fault.Permanentf("httpstore: order payload has data after the order")
@@ -188,10 +189,10 @@ func ParseOrder(raw []byte) (catalog.Order, error) {
 	if o.ShopOrderID == "" {
 		add("shop_order_id: missing")
 	}
-	if !validStatus(o.Status) {
+	if !wire.ValidStatus(o.Status) {
 		add("status: %q is not a known status", o.Status)
 	}
-	if len(o.Currency) != 3 || strings.ToUpper(o.Currency) != o.Currency {
+	if !wire.ValidCurrency(o.Currency) {
 		add("currency: %q is not an ISO 4217 code", o.Currency)
 	}
 	if o.PlacedAt.IsZero() {
@@ -235,7 +236,7 @@ func ParseOrder(raw []byte) (catalog.Order, error) {
 		add("shipping.cost: %s is negative", o.Shipping.Cost)
 	}
 	if len(errs) > 0 {
-		return catalog.Order{}, fault.Permanent(fmt.Errorf("httpstore: order %q: %w", o.ShopOrderID, errors.Join(errs...)))
+		return catalog.Order{}, fault.Permanentf("httpstore: order %q: %s", truncate(o.ShopOrderID, maxMessageBytes), truncate(errors.Join(errs...).Error(), 8*maxMessageBytes))
 	}
 	return o, nil
 }

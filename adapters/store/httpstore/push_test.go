@@ -3,10 +3,13 @@ package httpstore_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/erpbridge/erpbridge/adapters/store/httpstore"
+	"github.com/erpbridge/erpbridge/adapters/store/httpstore/shopserver"
 	"github.com/erpbridge/erpbridge/adapters/store/httpstore/wire"
 	"github.com/erpbridge/erpbridge/internal/catalog"
 	"github.com/erpbridge/erpbridge/internal/fault"
@@ -194,5 +197,30 @@ func TestPushWithStaleShopID(t *testing.T) {
 		if !fault.IsPermanent(res[i].Err) || !strings.Contains(res[i].Err.Error(), want) {
 			t.Errorf("item %d: err = %v, want Permanent %s", i, res[i].Err, want)
 		}
+	}
+}
+
+func TestBaseURLWithPath(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	srv, err := shopserver.New(shopserver.Config{Backend: b.mem, Token: testToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/shop/erpbridge/", http.StripPrefix("/shop/erpbridge", srv))
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	st, err := httpstore.New(store.Params{
+		StoreID:     "prefixed",
+		Connection:  &httpstore.Connection{URL: ts.URL + "/shop/erpbridge/"},
+		Credentials: &httpstore.Credentials{Token: testToken},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pushOK(t, st, []store.Item{product("P1")})
+	if _, ok := b.mem.Item(catalog.KindProduct, "P1"); !ok {
+		t.Error("the product did not arrive through the prefixed base URL")
 	}
 }

@@ -408,7 +408,7 @@ func (m *Memory) SetStatus(ctx context.Context, id string, u catalog.StatusUpdat
 	if err := ctx.Err(); err != nil {
 		return wire.Order{}, err
 	}
-	if !ValidStatus(u.Status) {
+	if !wire.ValidStatus(u.Status) {
 		return wire.Order{}, fault.Permanentf("shopserver: unknown status %q", u.Status)
 	}
 	m.mu.Lock()

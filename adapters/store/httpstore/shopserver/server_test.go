@@ -119,9 +119,14 @@ func TestPerItemValidation(t *testing.T) {
 		`{"kind":"product","sku":"P3","op":"upsert","doc":{"sku":"P3","name":"P","vat_rate":"123"}}`,
 		`{"kind":"stock","sku":"P1","op":"upsert","doc":[1,2]}`,
 		`{"kind":"price","sku":"P1","op":"upsert","doc":{"sku":"P1","currency":"PLN","regular":"12.50","sale":"9.99"}}`,
+		`{"kind":"price","sku":"P1","op":"upsert","doc":{"sku":"P1","currency":"PLN","regular":"1e10000"}}`,
+		`{"kind":"stock","sku":"P1","op":"upsert","doc":{"sku":"P1","quantity":"0.0000001","status":"instock"}}`,
+		`{"kind":"stock","sku":"P1","op":"upsert","doc":{"sku":"P1","quantity":"2.500000000","status":"instock"}}`,
+		`{"kind":"stock","sku":"P1","op":"upsert","doc":{"sku":"P1","quantity":"0.` + strings.Repeat("0", 20000) + `1","status":"instock"}}`,
 	}
 	want := []string{"", "", wire.CodeUnknownKind, wire.CodeUnknownOp, wire.CodeInvalidDoc, wire.CodeInvalidDoc, wire.CodeInvalidDoc,
-		wire.CodeInvalidDoc, wire.CodeInvalidDoc, wire.CodeInvalid, wire.CodeInvalidDoc, wire.CodeInvalidDoc, wire.CodeInvalidDoc, ""}
+		wire.CodeInvalidDoc, wire.CodeInvalidDoc, wire.CodeInvalid, wire.CodeInvalidDoc, wire.CodeInvalidDoc, wire.CodeInvalidDoc, "",
+		wire.CodeInvalidDoc, wire.CodeInvalidDoc, "", wire.CodeInvalidDoc}
 	a := do(t, s, "PUT", "/v1/items", `{"items":[`+strings.Join(items, ",")+`]}`, true)
 	if a.status != 200 {
 		t.Fatalf("PUT: %d %s", a.status, a.body)
@@ -139,6 +144,8 @@ func TestPerItemValidation(t *testing.T) {
 			t.Errorf("item %d: %+v, want ok with a shop id", i, r)
 		case want[i] != "" && (r.Status != wire.StatusError || r.Error == nil || r.Error.Code != want[i] || !r.Error.Permanent):
 			t.Errorf("item %d: %+v %+v, want permanent %s", i, r, r.Error, want[i])
+		case r.Error != nil && len(r.Error.Message) > 400:
+			t.Errorf("item %d: a %d-byte message echoes the input", i, len(r.Error.Message))
 		}
 	}
 }
@@ -269,5 +276,42 @@ func TestNewValidates(t *testing.T) {
 	}
 	if _, err := shopserver.New(shopserver.Config{Backend: shopserver.NewMemory()}); err == nil {
 		t.Error("New without a token succeeded")
+	}
+}
+
+// unordered lists orders regardless of the position asked for.
+type unordered struct {
+	shopserver.Backend
+	orders []wire.Order
+}
+
+func (u unordered) ListOrders(context.Context, shopserver.OrderPosition, int) ([]wire.Order, error) {
+	return u.orders, nil
+}
+
+func TestServerChecksBackendOrderListing(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	o := func(id string, t time.Time) wire.Order {
+		var w wire.Order
+		w.ShopOrderID, w.UpdatedAt = id, t
+		return w
+	}
+	tests := map[string][]wire.Order{
+		"before since":   {o("a", at.Add(-time.Second))},
+		"backwards":      {o("a", at.Add(time.Second)), o("b", at)},
+		"without an id":  {o("", at)},
+		"without a time": {o("a", time.Time{})},
+	}
+	for name, list := range tests {
+		s := newServer(t, unordered{shopserver.NewMemory(), list}, 0)
+		a := do(t, s, "GET", "/v1/orders?since="+at.Format(time.RFC3339), "", true)
+		if a.status != 500 || errCode(t, a.body) != wire.CodeInternal {
+			t.Errorf("%s: %d %s, want 500 internal", name, a.status, a.body)
+		}
+	}
+	s := newServer(t, unordered{shopserver.NewMemory(), []wire.Order{o("a", at), o("b", at)}}, 0)
+	if a := do(t, s, "GET", "/v1/orders?since="+at.Format(time.RFC3339), "", true); a.status != 200 {
+		t.Errorf("a well-ordered listing: %d %s", a.status, a.body)
 	}
 }

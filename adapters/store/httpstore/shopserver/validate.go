@@ -20,8 +20,43 @@ const (
 	maxTextLen = 1 << 20
 )
 
+// Amounts and quantities have at most maxIntDigits digits before the
+// decimal point and maxFracDigits after it.
+const (
+	maxIntDigits  = 15
+	maxFracDigits = 6
+)
+
+var maxMagnitude = decimal.New(1, maxIntDigits)
+
+// saneDecimals checks named decimals against the size limits and returns
+// the name of one that breaks them ("" when none does).
+func saneDecimals(named map[string]*decimal.Decimal) string {
+	for name, d := range named {
+		if d == nil {
+			continue
+		}
+		if d.Abs().GreaterThanOrEqual(maxMagnitude) || d.Exponent() < -maxFracDigits && !d.Equal(d.Truncate(maxFracDigits)) {
+			return name
+		}
+	}
+	return ""
+}
+
+// maxMessageLen bounds an item error's message; decoding errors quote the
+// input, which may be huge.
+const maxMessageLen = 300
+
 func permanent(code, format string, args ...any) *wire.ItemError {
-	return &wire.ItemError{Code: code, Message: fmt.Sprintf(format, args...), Permanent: true}
+	msg := fmt.Sprintf(format, args...)
+	if len(msg) > maxMessageLen {
+		cut := maxMessageLen
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	return &wire.ItemError{Code: code, Message: msg, Permanent: true}
 }
 
 // validateItem checks one pushed item and decodes its doc. A nil
@@ -59,6 +94,8 @@ func validateItem(wi wire.Item) (store.Item, *wire.ItemError) {
 	return it, nil
 }
 
+const sizeMsg = "doc.%s has more than 15 digits before or 6 after the decimal point"
+
 func decodeDoc(kind catalog.Kind, sku string, raw []byte) (any, *wire.ItemError) {
 	bad := func(format string, args ...any) *wire.ItemError {
 		return permanent(wire.CodeInvalidDoc, format, args...)
@@ -68,6 +105,9 @@ func decodeDoc(kind catalog.Kind, sku string, raw []byte) (any, *wire.ItemError)
 		var d store.ProductDoc
 		if err := json.Unmarshal(raw, &d); err != nil {
 			return nil, bad("doc is not a product doc: %v", err)
+		}
+		if name := saneDecimals(map[string]*decimal.Decimal{"vat_rate": &d.VATRate}); name != "" {
+			return nil, bad(sizeMsg, name)
 		}
 		switch {
 		case d.SKU != sku:
@@ -107,10 +147,13 @@ func decodeDoc(kind catalog.Kind, sku string, raw []byte) (any, *wire.ItemError)
 		if err := json.Unmarshal(raw, &d); err != nil {
 			return nil, bad("doc is not a price doc: %v", err)
 		}
+		if name := saneDecimals(map[string]*decimal.Decimal{"regular": &d.Regular, "sale": d.Sale}); name != "" {
+			return nil, bad(sizeMsg, name)
+		}
 		switch {
 		case d.SKU != sku:
 			return nil, bad("doc.sku %q differs from the item's sku %q", d.SKU, sku)
-		case !currencyCode(d.Currency):
+		case !wire.ValidCurrency(d.Currency):
 			return nil, bad("doc.currency %q is not an ISO 4217 code", d.Currency)
 		case d.Regular.IsNegative():
 			return nil, bad("doc.regular %s is negative", d.Regular)
@@ -124,6 +167,9 @@ func decodeDoc(kind catalog.Kind, sku string, raw []byte) (any, *wire.ItemError)
 		var d store.StockDoc
 		if err := json.Unmarshal(raw, &d); err != nil {
 			return nil, bad("doc is not a stock doc: %v", err)
+		}
+		if name := saneDecimals(map[string]*decimal.Decimal{"quantity": &d.Quantity}); name != "" {
+			return nil, bad(sizeMsg, name)
 		}
 		switch {
 		case d.SKU != sku:
@@ -141,31 +187,9 @@ func decodeDoc(kind catalog.Kind, sku string, raw []byte) (any, *wire.ItemError)
 	return nil, permanent(wire.CodeUnknownKind, "kind %q has no doc", kind)
 }
 
-func currencyCode(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for _, r := range s {
-		if r < 'A' || r > 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
-// ValidStatus reports whether s is one of the hub's order statuses.
-func ValidStatus(s catalog.OrderStatus) bool {
-	switch s {
-	case catalog.StatusNew, catalog.StatusOnHold, catalog.StatusProcessing, catalog.StatusShipped,
-		catalog.StatusCompleted, catalog.StatusCancelled, catalog.StatusRefunded:
-		return true
-	}
-	return false
-}
-
 // validateStatus checks a status update; it returns "" when it is fine.
 func validateStatus(u catalog.StatusUpdate) string {
-	if !ValidStatus(u.Status) {
+	if !wire.ValidStatus(u.Status) {
 		return fmt.Sprintf("status %q is not one of new, on_hold, processing, shipped, completed, cancelled, refunded", u.Status)
 	}
 	if u.Tracking != nil && strings.TrimSpace(u.Tracking.Number) == "" {

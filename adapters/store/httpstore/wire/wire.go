@@ -171,3 +171,29 @@ type Order struct {
 func OrderEventID(id, updatedAt string) string {
 	return "order:" + strconv.Quote(id) + "@" + updatedAt
 }
+
+// ValidStatus reports whether s is one of the order statuses the protocol
+// carries: catalog's new, on_hold, processing, shipped, completed,
+// cancelled and refunded.
+func ValidStatus(s catalog.OrderStatus) bool {
+	switch s {
+	case catalog.StatusNew, catalog.StatusOnHold, catalog.StatusProcessing, catalog.StatusShipped,
+		catalog.StatusCompleted, catalog.StatusCancelled, catalog.StatusRefunded:
+		return true
+	}
+	return false
+}
+
+// ValidCurrency reports whether s has the form of an ISO 4217 code: three
+// upper-case ASCII letters.
+func ValidCurrency(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
