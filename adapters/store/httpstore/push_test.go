@@ -224,3 +224,35 @@ func TestBaseURLWithPath(t *testing.T) {
 		t.Error("the product did not arrive through the prefixed base URL")
 	}
 }
+
+// TestPushKeepsOwnedFields: fields listed in doc.keep stay as the shop has
+// them on update; a create cannot keep a name it does not have.
+func TestPushKeepsOwnedFields(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	p := product("OWN")
+	p.Doc.(*store.ProductDoc).Description = "Opis sklepu"
+	res, err := b.st.Push(t.Context(), []store.Item{p})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("create: %v %v", err, res)
+	}
+	upd := product("OWN")
+	d := upd.Doc.(*store.ProductDoc)
+	upd.ShopID, d.Name, d.Description, d.Keep = res[0].ShopID, "", "", []string{"description", "name"}
+	d.Active = false
+	if res, err := b.st.Push(t.Context(), []store.Item{upd}); err != nil || res[0].Err != nil {
+		t.Fatalf("update keeping name and description: %v %v", err, res)
+	}
+	it, _ := b.mem.Item(catalog.KindProduct, "OWN")
+	got := it.Doc.(*store.ProductDoc)
+	if got.Name != "Product OWN" || got.Description != "Opis sklepu" || it.Active {
+		t.Fatalf("after update: %+v active=%v", got, it.Active)
+	}
+
+	fresh := product("NEW")
+	fresh.Doc.(*store.ProductDoc).Name, fresh.Doc.(*store.ProductDoc).Keep = "", []string{"name"}
+	res, err = b.st.Push(t.Context(), []store.Item{fresh})
+	if err != nil || res[0].Err == nil {
+		t.Fatalf("create without a name it could keep: %v %v", err, res)
+	}
+}

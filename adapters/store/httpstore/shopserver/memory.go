@@ -220,6 +220,33 @@ func (m *Memory) apply(it store.Item) (string, error) {
 	if !docFits(it.Kind, it.Doc) {
 		return "", itemErr(wire.CodeInvalidDoc, "doc of type %T does not fit kind %s", it.Doc, it.Kind)
 	}
+	if d, ok := it.Doc.(*store.ProductDoc); ok && len(d.Keep) > 0 {
+		// Fields the shop owns stay as the shop has them.
+		kept := *d
+		var old *store.ProductDoc
+		if cur != nil {
+			old, _ = decodeStored(it.Kind, cur.docJSON).(*store.ProductDoc)
+		}
+		for _, f := range d.Keep {
+			switch {
+			case old == nil && f == "name":
+				return "", itemErr(wire.CodeInvalidDoc, "doc.keep names name, but the shop has no %s %q to keep it from", it.Kind, it.SKU)
+			case old == nil:
+			case f == "name":
+				kept.Name = old.Name
+			case f == "description":
+				kept.Description = old.Description
+			case f == "images":
+				kept.Images = old.Images
+			case f == "categories":
+				kept.Categories = old.Categories
+			case f == "attributes":
+				kept.Attributes = old.Attributes
+			}
+		}
+		kept.Keep = nil
+		it.Doc = &kept
+	}
 	docJSON, err := json.Marshal(it.Doc)
 	if err != nil {
 		return "", itemErr(wire.CodeInvalidDoc, "doc cannot be encoded: %v", err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -112,7 +113,7 @@ func decodeDoc(kind catalog.Kind, sku string, raw []byte) (any, *wire.ItemError)
 		switch {
 		case d.SKU != sku:
 			return nil, bad("doc.sku %q differs from the item's sku %q", d.SKU, sku)
-		case strings.TrimSpace(d.Name) == "":
+		case strings.TrimSpace(d.Name) == "" && !slices.Contains(d.Keep, "name"):
 			return nil, bad("doc.name is empty")
 		case kind == catalog.KindVariant && d.ParentSKU == "":
 			return nil, bad("a variant needs doc.parent_sku")
