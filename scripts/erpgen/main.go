@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -85,6 +86,14 @@ func run(args []string) error {
 		return nil
 	}
 
+	if dialect == sqlerp.DialectSQLite {
+		// SQLite files may go into a folder that does not exist yet.
+		for _, f := range append([]string{*dsn}, values(att)...) {
+			if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+				return err
+			}
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	db, err := sqlerp.Open(*driver, *dsn, att, 2)
@@ -132,4 +141,12 @@ func run(args []string) error {
 	log.Info("fixture written", slog.String("shape", string(sh)), slog.String("driver", dialect),
 		slog.Int("products", *products), slog.Int("state", *state), slog.Duration("took", time.Since(start)))
 	return nil
+}
+
+func values(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
 }
