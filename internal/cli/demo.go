@@ -41,7 +41,7 @@ repeatable and scriptable. --config is not used.`,
 	f := cmd.Flags()
 	f.StringVar(&o.Dir, "dir", "data/demo", "folder for the demo's ERP, state database and config")
 	f.IntVar(&o.Products, "products", 2000, "products in a newly made demo ERP")
-	f.DurationVar(&o.Duration, "duration", 0, "stop after this long (0: run until Ctrl-C)")
+	f.DurationVar(&o.Duration, "duration", 0, "stop this long after the first sync (0: run until Ctrl-C)")
 	f.DurationVar(&o.Every, "every", 3*time.Second, "how often the ERP changes")
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the sequence of ERP changes")
 	f.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "HTTP listen address")

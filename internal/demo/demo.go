@@ -40,7 +40,8 @@ type Options struct {
 	Dir string
 	// Products is how many products a new demo ERP gets.
 	Products int
-	// Duration ends the demo after this long (0: until ctx ends).
+	// Duration ends the demo this long after the first sync (0: when ctx
+	// ends).
 	Duration time.Duration
 	// Every is how often the ERP changes.
 	Every time.Duration
@@ -106,11 +107,6 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	if o.Duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.Duration)
-		defer cancel()
-	}
 	erpFile := filepath.Join(dir, "optima.db")
 	erpDB, err := sqlerp.Open("sqlite", filepath.Join(dir, "erp-main.db"), map[string]string{"CDN": erpFile}, 2)
 	if err != nil {
@@ -161,6 +157,13 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer runner.Stop()
 
+	// The duration counts from here: making the ERP and the first sync take
+	// as long as they take.
+	if o.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Duration)
+		defer cancel()
+	}
 	ready := make(chan net.Addr, 1)
 	served := make(chan error, 1)
 	go func() {

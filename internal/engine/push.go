@@ -267,8 +267,9 @@ func (p *Pusher) batch(ctx context.Context, k catalog.Kind, due []state.StoreIte
 }
 
 // DependencyWait is how long an item waits when the product or category it
-// belongs to is not in the shop yet.
-var DependencyWait = 30 * time.Second
+// belongs to is not in the shop yet (queued behind it, or failed). Checking
+// again costs a query, not a call to the shop, so it is short.
+var DependencyWait = 2 * time.Second
 
 // doc0 decodes a product document from env, or returns nil.
 func doc0(env Envelope, k catalog.Kind) *store.ProductDoc {

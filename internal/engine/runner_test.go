@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/erpbridge/erpbridge/adapters/store/memory"
 	"github.com/erpbridge/erpbridge/internal/config"
+	"github.com/erpbridge/erpbridge/internal/state"
 )
 
 // TestRunnerIsolatesStores runs the schedules over two stores, one of which
@@ -42,7 +44,14 @@ func TestRunnerIsolatesStores(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("healthy store not in step while another store hangs: %+v", c)
+			var errs []string
+			_ = b.db.StreamStoreItems(t.Context(), "b2c", func(it state.StoreItem) error {
+				if it.LastError != "" {
+					errs = append(errs, it.Kind+" "+it.SKU+": "+it.LastError)
+				}
+				return nil
+			})
+			t.Fatalf("healthy store not in step while another store hangs: %+v\n%s", c, strings.Join(errs, "\n"))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
