@@ -67,6 +67,10 @@ type Store struct {
 	MaxDeactivateShare decimal.Decimal
 	// ImageBaseURL prefixes /images/<hash> for images the ERP keeps as data.
 	ImageBaseURL string
+	// Rate and Burst, when set, cap the adapter's request rate (config
+	// stores[].rate); they never raise it.
+	Rate  float64
+	Burst int
 }
 
 // ProjectSummary counts what one projection of one store found.

@@ -476,3 +476,22 @@ func TestBindBeforeFirstPush(t *testing.T) {
 		t.Error("second Bind did not skip")
 	}
 }
+
+func TestPusherRateFromStoreConfig(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	st := *b.st
+	st.Features.Rate, st.Features.Burst = 10, 10
+	st.Rate, st.Burst = 2, 3
+	if p := NewPusher(b.db, &st, PusherOptions{}); p.limiter.Limit() != 2 || p.limiter.Burst() != 3 {
+		t.Errorf("config below the adapter: limit %v burst %d, want 2 and 3", p.limiter.Limit(), p.limiter.Burst())
+	}
+	st.Rate, st.Burst = 50, 0
+	if p := NewPusher(b.db, &st, PusherOptions{}); p.limiter.Limit() != 10 || p.limiter.Burst() != 10 {
+		t.Errorf("config above the adapter must not raise it: limit %v burst %d", p.limiter.Limit(), p.limiter.Burst())
+	}
+	st.Features.Rate, st.Features.Burst = 0, 0
+	if p := NewPusher(b.db, &st, PusherOptions{}); p.limiter.Limit() != 50 {
+		t.Errorf("unlimited adapter with a configured rate: limit %v, want 50", p.limiter.Limit())
+	}
+}

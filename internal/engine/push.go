@@ -61,8 +61,9 @@ type Pusher struct {
 type PusherOptions struct {
 	Logger *slog.Logger
 	Now    func() time.Time
-	// Rate and Burst cap requests per second; zero takes the adapter's
-	// features, and zero there means no limit.
+	// Rate and Burst override the request rate; zero takes the adapter's
+	// features capped by the store's configured rate, and zero there means
+	// no limit.
 	Rate  float64
 	Burst int
 	// BreakerTimeout is how long the circuit stays open after the store
@@ -82,6 +83,12 @@ func NewPusher(db *state.DB, st *Store, o PusherOptions) *Pusher {
 	r, burst := o.Rate, o.Burst
 	if r <= 0 {
 		r, burst = st.Features.Rate, st.Features.Burst
+		if st.Rate > 0 && (r <= 0 || st.Rate < r) {
+			r = st.Rate
+		}
+		if st.Burst > 0 && (burst <= 0 || st.Burst < burst) {
+			burst = st.Burst
+		}
 	}
 	limit := rate.Inf
 	if r > 0 {

@@ -160,6 +160,8 @@ func (h *Hub) EngineStore(id string) (*engine.Store, error) {
 		Delete:             sc.Rules.Removal == "delete",
 		MaxDeactivateShare: sc.Rules.MaxDeactivateShare,
 		ImageBaseURL:       h.Config.HTTP.PublicURL,
+		Rate:               sc.Rate.Requests.InexactFloat64(),
+		Burst:              sc.Rate.Burst,
 	}, nil
 }
 
