@@ -59,6 +59,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Cursors", testCursors},
 		{"Reservations", testReservations},
 		{"Audit", testAudit},
+		{"ListItems", testListItems},
 		{"TimesUTC", testTimesUTC},
 	}
 	for _, tc := range tests {
