@@ -18,7 +18,7 @@
       else if (k === "class") el.className = v;
       else el.setAttribute(k, v === true ? "" : v);
     }
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
       if (c === undefined || c === null || c === false) continue;
       el.append(c instanceof Node ? c : document.createTextNode(String(c)));
     }
@@ -52,6 +52,8 @@
     el.textContent = msg;
     el.className = "flash" + (isError ? " error" : "");
     el.hidden = false;
+    clearTimeout(flash.timer);
+    flash.timer = setTimeout(() => { el.hidden = true; }, isError ? 15000 : 6000);
   }
 
   function ago(ts) {
@@ -200,9 +202,11 @@
     if (o.attempts > 0) steps.push([null, o.attempts + " import attempt(s)"]);
     if (o.erp_ref) steps.push([null, "ERP document " + o.erp_ref]);
     steps.push([o.updated_at, "Now " + o.state + (o.reason ? ": " + o.reason : "")]);
+    document.querySelector("h1").textContent = "Order " + o.store + " #" + o.shop_order_id;
+    document.title = "Order " + o.store + " #" + o.shop_order_id + " · erpbridge";
     const payload = o.payload !== undefined ? JSON.stringify(o.payload, null, 2) : (o.payload_text || "");
     return [
-      h("div", { class: "section-head" }, h("h2", {}, "Order ", badge(o.state)), orderButtons(o)),
+      h("div", { class: "section-head" }, h("h2", {}, "Details ", badge(o.state)), orderButtons(o)),
       h("dl", { class: "facts", id: "order" },
         h("dt", {}, "Store"), h("dd", {}, o.store),
         h("dt", {}, "Shop order"), h("dd", {}, o.shop_order_id),
