@@ -544,8 +544,14 @@ func (a *admin) orderAction(act orderAction) gin.HandlerFunc {
 				reason = "skipped by " + p.Name
 			}
 		}
-		if err := a.db.SetOrderState(c.Request.Context(), o.ID, act.to, reason, "", next); err != nil {
+		changed, err := a.db.SetOrderStateFrom(c.Request.Context(), o.ID, act.from, act.to, reason, next)
+		if err != nil {
 			a.internal(c, act.name+" order", err)
+			return
+		}
+		if !changed {
+			abortError(c, http.StatusConflict, "invalid_transition",
+				fmt.Sprintf("order %d changed state meanwhile; %s applies only to %s orders", o.ID, act.name, statesText(act.from)))
 			return
 		}
 		detail := map[string]string{"from": string(o.State), "to": string(act.to), "store": o.Store, "shop_order_id": o.ShopOrderID}
@@ -556,7 +562,7 @@ func (a *admin) orderAction(act orderAction) gin.HandlerFunc {
 			a.internal(c, "audit", err)
 			return
 		}
-		o, err := a.db.GetOrder(c.Request.Context(), o.ID)
+		o, err = a.db.GetOrder(c.Request.Context(), o.ID)
 		if err != nil {
 			a.internal(c, "read order", err)
 			return

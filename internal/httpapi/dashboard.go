@@ -51,7 +51,17 @@ func registerDashboard(r *gin.Engine, a *admin, auth *authenticator) {
 		a.log.Error("dashboard: static assets missing")
 		return
 	}
-	r.StaticFS(DashboardPrefix+"/static", http.FS(static))
+	// One route per asset: no directory listings.
+	entries, err := fs.ReadDir(static, ".")
+	if err != nil {
+		a.log.Error("dashboard: static assets unreadable")
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			r.StaticFileFS(DashboardPrefix+"/static/"+e.Name(), e.Name(), http.FS(static))
+		}
+	}
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, DashboardPrefix+"/") })
 	r.GET(DashboardPrefix+"/login", d.loginForm)
 	r.POST(DashboardPrefix+"/login", d.login)

@@ -77,6 +77,9 @@ func TestDashboardSignIn(t *testing.T) {
 	if rec := page("/ui/static/app.js"); rec.Code != 200 || !strings.Contains(rec.Body.String(), "X-CSRF-Token") {
 		t.Errorf("app.js = %d", rec.Code)
 	}
+	if rec := page("/ui/static/"); rec.Code != 404 {
+		t.Errorf("/ui/static/ = %d, want 404 (no listing)", rec.Code)
+	}
 
 	// A write with the session cookie needs the CSRF token.
 	write := func(token string) int {

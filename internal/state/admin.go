@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -91,4 +92,42 @@ WHERE store = ? AND parked = FALSE AND acked_hash = desired_hash`), store).Scan(
 		return time.Time{}, false, fmt.Errorf("state: last in-sync time of %s: %w", store, err)
 	}
 	return t, !t.IsZero(), nil
+}
+
+// SetOrderStateFrom is SetOrderState done only while order id is in one of
+// the states from, in one statement, so an operator's action cannot
+// overwrite a state the importer set meanwhile. It returns false, with no
+// change, when the order is in another state, and an error wrapping
+// ErrNotFound for an unknown id.
+func (db *DB) SetOrderStateFrom(ctx context.Context, id int64, from []OrderState, to OrderState, reason string, next time.Time) (bool, error) {
+	if !to.Valid() {
+		return false, fmt.Errorf("state: set order %d state: unknown state %q", id, to)
+	}
+	if len(from) == 0 {
+		return false, fmt.Errorf("state: set order %d state: no states to move from", id)
+	}
+	query := `UPDATE inbox SET state = ?, reason = ?, next_attempt_at = COALESCE(?, next_attempt_at), updated_at = ?
+WHERE id = ? AND state IN (?` + strings.Repeat(", ?", len(from)-1) + `)`
+	args := []any{string(to), reason, db.ntv(next), db.tv(db.now()), id}
+	for _, s := range from {
+		if !s.Valid() {
+			return false, fmt.Errorf("state: set order %d state: unknown state %q", id, s)
+		}
+		args = append(args, string(s))
+	}
+	res, err := db.x.ExecContext(ctx, db.q(query), args...)
+	if err != nil {
+		return false, fmt.Errorf("state: set order %d state: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("state: set order %d state: %w", id, err)
+	}
+	if n == 1 {
+		return true, nil
+	}
+	if _, err := db.GetOrder(ctx, id); err != nil {
+		return false, err
+	}
+	return false, nil
 }

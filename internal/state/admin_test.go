@@ -1,6 +1,7 @@
 package state
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -72,5 +73,49 @@ func testListItems(t *testing.T, open opener) {
 	last, ok, err := db.LastInSync(ctx, "b2c")
 	if err != nil || !ok || !last.Equal(normTime(acked)) {
 		t.Errorf("LastInSync = %v, %v, %v; want %v, true, nil", last, ok, err, normTime(acked))
+	}
+}
+
+func testSetOrderStateFrom(t *testing.T, open opener) {
+	db := migrated(t, open)
+	c := withClock(db)
+	ctx := t.Context()
+	id, _, err := db.InsertOrder(ctx, InboxOrder{Store: "b2c", ShopOrderID: "1", State: OrderParked, Reason: "unknown SKU"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := c.Add(time.Minute)
+	ok, err := db.SetOrderStateFrom(ctx, id, []OrderState{OrderParked, OrderInvalid}, OrderReceived, "", next)
+	if err != nil || !ok {
+		t.Fatalf("retry of a parked order = %v, %v", ok, err)
+	}
+	o, err := db.GetOrder(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.State != OrderReceived || o.Reason != "" || !o.NextAttemptAt.Equal(normTime(next)) {
+		t.Errorf("after retry: %s %q next %v", o.State, o.Reason, o.NextAttemptAt)
+	}
+	// The importer moved it on; an action meant for a parked order does nothing.
+	if err := db.SetOrderState(ctx, id, OrderImported, "", "RO/1", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	ok, err = db.SetOrderStateFrom(ctx, id, []OrderState{OrderReceived}, OrderParked, "held", time.Time{})
+	if err != nil || ok {
+		t.Fatalf("park of an imported order = %v, %v; want false, nil", ok, err)
+	}
+	if o, _ := db.GetOrder(ctx, id); o.State != OrderImported || o.ERPRef != "RO/1" {
+		t.Errorf("imported order changed to %s %q", o.State, o.ERPRef)
+	}
+	if _, err := db.SetOrderStateFrom(ctx, 999, []OrderState{OrderParked}, OrderReceived, "", time.Time{}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown order: %v, want ErrNotFound", err)
+	}
+	for _, bad := range [][]OrderState{nil, {"lost"}} {
+		if _, err := db.SetOrderStateFrom(ctx, id, bad, OrderReceived, "", time.Time{}); err == nil {
+			t.Errorf("from %v: no error", bad)
+		}
+	}
+	if _, err := db.SetOrderStateFrom(ctx, id, []OrderState{OrderImported}, "lost", "", time.Time{}); err == nil {
+		t.Error("to an unknown state: no error")
 	}
 }

@@ -60,6 +60,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Reservations", testReservations},
 		{"Audit", testAudit},
 		{"ListItems", testListItems},
+		{"SetOrderStateFrom", testSetOrderStateFrom},
 		{"TimesUTC", testTimesUTC},
 	}
 	for _, tc := range tests {
