@@ -66,8 +66,9 @@
   }
   function when(ts) { return ts ? h("span", { title: new Date(ts).toLocaleString() }, ago(ts)) : "never"; }
   function badge(s, label) { return h("span", { class: "badge b-" + s }, label || s.replace("_", " ")); }
-  function card(label, value, cls, id) {
-    return h("div", { class: "card", id }, h("div", { class: "label" }, label), h("div", { class: "value " + (cls || "") }, value));
+  function card(label, value, cls, id, sub) {
+    return h("div", { class: "card", id }, h("div", { class: "label" }, label), h("div", { class: "value " + (cls || "") }, value),
+      sub ? h("div", { class: "sub muted" }, sub) : null);
   }
   function table(head, rows, id) {
     return h("table", { id }, h("thead", {}, h("tr", {}, head.map(c => h("th", { class: c.num ? "num" : "" }, c.label || c)))),
@@ -129,7 +130,7 @@
     return [
       h("div", { class: "cards" },
         card("Stores", s.stores.length),
-        card("Items in sync", s.items.in_sync + " / " + s.items.total),
+        card("Items in sync", s.items.in_sync, "", "in-sync-card", "of " + s.items.total),
         card("Backlog", s.items.dirty, s.items.dirty ? "warn" : ""),
         card("Failing", s.items.failing, s.items.failing ? "bad" : ""),
         card("Parked items", s.items.parked, s.items.parked ? "warn" : "", "parked-items-card"),
@@ -232,7 +233,7 @@
 
   async function config() {
     const c = await api("/config");
-    return [h("p", { class: "muted" }, "The configuration the hub runs with. Secrets are shown as [redacted]."), h("pre", { class: "block" }, c.yaml)];
+    return [h("p", { class: "muted" }, "The configuration the hub runs with. Secrets are never shown: each appears as <redacted>."), h("pre", { class: "block" }, c.yaml)];
   }
 
   async function attentionCount() {
