@@ -372,6 +372,7 @@ func TestMetrics(t *testing.T) {
 	t.Parallel()
 	b := newHub(t)
 	b.do(t, "GET", "/api/v1/status", readToken, nil)
+	b.do(t, "BREW", "/coffee", "", nil)
 	rec := b.do(t, "GET", "/metrics", readToken, nil)
 	if rec.Code != 200 {
 		t.Fatalf("/metrics = %d", rec.Code)
@@ -386,6 +387,7 @@ func TestMetrics(t *testing.T) {
 		`erpbridge_inbox_orders{state="received",store="b2c"} 1`,
 		`erpbridge_state_up 1`,
 		`erpbridge_http_requests_total{code="200",method="GET",route="/api/v1/status"} 1`,
+		`erpbridge_http_requests_total{code="404",method="other",route="unmatched"} 1`,
 	} {
 		if !strings.Contains(text, want+"\n") {
 			t.Errorf("/metrics lacks %q", want)

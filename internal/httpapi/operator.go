@@ -44,7 +44,7 @@ func useOperatorMiddleware(r *gin.Engine, o Options) {
 	r.Use(func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		m.ObserveHTTP(c.FullPath(), c.Request.Method, c.Writer.Status(), time.Since(start))
+		m.ObserveHTTP(c.FullPath(), metricMethod(c.Request.Method), c.Writer.Status(), time.Since(start))
 	})
 }
 
@@ -54,15 +54,16 @@ func registerOperator(r *gin.Engine, o Options) {
 	if op == nil || op.State == nil {
 		return
 	}
-	if op.Now == nil {
-		op.Now = time.Now
+	now := op.Now
+	if now == nil {
+		now = time.Now
 	}
 	auth := newAuthenticator(op.Tokens)
 	if len(auth.tokens) == 0 {
 		o.Logger.Warn("no admin tokens configured (http.admin_tokens): the admin API, dashboard and /metrics refuse every request")
 	}
 	a := &admin{db: op.State, stores: op.Stores, erpCursors: op.ERPCursors, redacted: op.RedactedConfig,
-		log: o.Logger, now: op.Now}
+		log: o.Logger, now: now}
 	api := r.Group(APIPrefix)
 	a.register(api, auth)
 	r.NoRoute(func(c *gin.Context) {
@@ -75,4 +76,14 @@ func registerOperator(r *gin.Engine, o Options) {
 		r.GET("/metrics", auth.requireToken(), gin.WrapH(h))
 	}
 	registerDashboard(r, a, auth)
+}
+
+// metricMethod bounds the method label: a client may send any method name.
+func metricMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
 }
