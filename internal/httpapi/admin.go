@@ -444,14 +444,14 @@ func (a *admin) listOrders(c *gin.Context) {
 		abortError(c, http.StatusBadRequest, "bad_request", "state must be received, processing, imported, parked, invalid or skipped")
 		return
 	}
-	os, err := a.db.ListOrders(c.Request.Context(), f)
+	list, err := a.db.ListOrders(c.Request.Context(), f)
 	if err != nil {
 		a.internal(c, "list orders", err)
 		return
 	}
 	body := gin.H{}
-	out := make([]order, 0, len(os))
-	for i, o := range os {
+	out := make([]order, 0, len(list))
+	for i, o := range list {
 		if i == limit {
 			body["next_before"] = out[len(out)-1].ID
 			break

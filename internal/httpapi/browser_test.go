@@ -162,6 +162,9 @@ func TestBrowserAdminRetriesParkedOrder(t *testing.T) {
 		chromedp.WaitNotPresent(chromedp.CSS(row)),
 		chromedp.WaitVisible(chromedp.ID("flash")),
 		shot(t, dir, "admin-3-after-retry"))
+	if got := text(ctx, t, "#flash"); got != "Order b2c #1001 is back in the import queue." {
+		t.Errorf("after Retry the page says %q", got)
+	}
 	o, err := b.db.GetOrder(t.Context(), b.parked)
 	if err != nil || o.State != state.OrderReceived {
 		t.Fatalf("after Retry the order is %s (%v), want received", o.State, err)

@@ -76,8 +76,9 @@
   }
   function empty(text) { return h("div", { class: "empty" }, text); }
 
-  // action runs a write, then re-renders the page.
-  function action(label, path, cls, confirmText) {
+  // action runs a write, says what happened (done: text, or a func of the
+  // answer), then re-renders the page.
+  function action(label, path, cls, confirmText, done) {
     return h("button", {
       class: cls, "data-action": label.toLowerCase(),
       onclick: async (ev) => {
@@ -85,8 +86,8 @@
         ev.target.disabled = true;
         busy = true;
         try {
-          await api(path, { method: "POST" });
-          flash(label + " done.");
+          const res = await api(path, { method: "POST" });
+          flash(typeof done === "function" ? done(res) : (done || label + " done."));
         } catch (e) {
           flash(label + " failed: " + e.message, true);
         } finally {
@@ -103,10 +104,12 @@
     if (!isAdmin) return null;
     const b = [];
     const id = encodeURIComponent(o.id);
-    if (["parked", "invalid", "skipped"].includes(o.state)) b.push(action("Retry", "/orders/" + id + "/retry", "primary"));
-    if (o.state === "received") b.push(action("Park", "/orders/" + id + "/park"));
+    const name = "Order " + o.store + " #" + o.shop_order_id;
+    if (["parked", "invalid", "skipped"].includes(o.state)) b.push(action("Retry", "/orders/" + id + "/retry", "primary", null,
+      name + " is back in the import queue."));
+    if (o.state === "received") b.push(action("Park", "/orders/" + id + "/park", "", null, name + " is parked."));
     if (["received", "parked", "invalid"].includes(o.state)) b.push(action("Skip", "/orders/" + id + "/skip", "danger",
-      "Skip this order? It will not be imported into the ERP."));
+      "Skip " + name + "? It will not be imported into the ERP.", name + " is skipped; it will not reach the ERP."));
     return h("div", { class: "actions" }, b);
   }
 
@@ -125,7 +128,8 @@
       h("td", { class: "num" }, waiting(st.orders)),
       h("td", { class: "num" }, stuck(st.orders)),
       h("td", {}, when(st.last_in_sync_at)),
-      h("td", {}, isAdmin && st.items.parked > 0 ? action("Retry parked", "/stores/" + encodeURIComponent(st.id) + "/retry-parked") : null)));
+      h("td", {}, isAdmin && st.items.parked > 0 ? action("Retry parked", "/stores/" + encodeURIComponent(st.id) + "/retry-parked", "", null,
+        r => r.retried + " parked item(s) of " + st.id + " will be pushed again.") : null)));
     const cursors = Object.entries(s.erp.cursors);
     return [
       h("div", { class: "cards" },
@@ -155,9 +159,11 @@
       h("td", {}, it.store), h("td", {}, it.kind), h("td", {}, h("code", {}, it.sku)), h("td", {}, badge(it.state)),
       h("td", { class: "reason" }, reason), h("td", { class: "num" }, it.attempts), h("td", {}, when(it.updated_at)),
       h("td", {}, isAdmin && it.state === "parked" ? h("div", { class: "actions" },
-        action("Retry", "/items/" + [it.store, it.kind, it.sku].map(encodeURIComponent).join("/") + "/retry", "primary")) : null));
+        action("Retry", "/items/" + [it.store, it.kind, it.sku].map(encodeURIComponent).join("/") + "/retry", "primary", null,
+          it.kind + " of " + it.sku + " will be pushed to " + it.store + " again.")) : null));
     const bulk = isAdmin ? status.stores.filter(st => st.items.parked > 0).map(st =>
-      action("Retry all parked in " + st.id, "/stores/" + encodeURIComponent(st.id) + "/retry-parked")) : [];
+      action("Retry all parked in " + st.id, "/stores/" + encodeURIComponent(st.id) + "/retry-parked", "", null,
+        r => r.retried + " parked item(s) of " + st.id + " will be pushed again.")) : [];
     return [
       h("div", { class: "section-head" }, h("h2", {}, "Parked and invalid orders")),
       h("p", { class: "muted" }, "Orders the hub could not import. Fix the cause (a SKU mapping, a customer), then retry; skip an order that must not reach the ERP."),
