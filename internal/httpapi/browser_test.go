@@ -196,6 +196,29 @@ func TestBrowserAdminRetriesParkedOrder(t *testing.T) {
 	if got := text(ctx, t, "#audit tbody"); !strings.Contains(got, "order.retry") || !strings.Contains(got, "api:ops") {
 		t.Errorf("audit page = %q", got)
 	}
+	do(ctx, t,
+		chromedp.Navigate(srv.URL+"/ui/orders"),
+		chromedp.WaitVisible(chromedp.ID("orders")),
+		shot(t, dir, "admin-6-orders"))
+	if got := text(ctx, t, "#orders tbody"); !strings.Contains(got, "RO/17/2026") || !strings.Contains(got, "b2b #B-77") {
+		t.Errorf("orders page = %q", got)
+	}
+	// Filtering by state shows only those orders.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const s = document.getElementById("filter-state");
+		s.value = "invalid"; s.dispatchEvent(new Event("change")); return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll("#orders tbody tr").length === 1`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("filtering orders by state: %v", err)
+	}
+	if got := text(ctx, t, "#orders tbody"); !strings.Contains(got, "b2b #B-77") {
+		t.Errorf("invalid orders = %q", got)
+	}
+	do(ctx, t,
+		chromedp.Navigate(srv.URL+"/ui/config"),
+		chromedp.WaitVisible(chromedp.CSS("pre.block")),
+		shot(t, dir, "admin-7-config"))
 }
 
 func TestBrowserReadOnlySeesNoButtons(t *testing.T) {

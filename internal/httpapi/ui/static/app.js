@@ -92,7 +92,7 @@
           flash(label + " failed: " + e.message, true);
         } finally {
           busy = false;
-          refresh();
+          refresh(true);
         }
       },
     }, label);
@@ -190,7 +190,7 @@
     const sel = (name, values) => {
       const s = h("select", { name, id: "filter-" + name }, h("option", { value: "" }, "all " + name + "s"),
         values.map(v => h("option", { value: v, selected: filters[name] === v }, v)));
-      s.addEventListener("change", () => { filters[name] = s.value; refresh(); });
+      s.addEventListener("change", () => { filters[name] = s.value; refresh(true); });
       return s;
     };
     return [
@@ -251,9 +251,11 @@
   const renderers = { overview, attention, orders, order, audit, config };
   const static_ = { config: true };
 
-  async function refresh() {
+  async function refresh(force) {
     const fn = renderers[page];
     if (!fn || busy) return;
+    // Do not pull a list from under someone choosing a filter.
+    if (document.activeElement && document.activeElement.tagName === "SELECT" && !force) return;
     try {
       const nodes = await fn();
       if (busy) return;
@@ -267,6 +269,6 @@
     }
   }
 
-  refresh();
-  if (!static_[page]) setInterval(refresh, REFRESH_MS);
+  refresh(true);
+  if (!static_[page]) setInterval(() => refresh(false), REFRESH_MS);
 })();
