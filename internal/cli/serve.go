@@ -6,8 +6,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/erpbridge/erpbridge/internal/engine"
 	"github.com/erpbridge/erpbridge/internal/httpapi"
 	"github.com/erpbridge/erpbridge/internal/hub"
+	"github.com/erpbridge/erpbridge/internal/metrics"
 )
 
 func (a *app) serveCommand() *cobra.Command {
@@ -20,6 +22,9 @@ change reads, snapshots, the nightly reconcile, one push job per store; the
 first snapshot runs at start), and serve HTTP on http.listen:
   /healthz  the process is alive
   /readyz   the state store and the ERP database answer (503 otherwise)
+  /api/v1   the admin REST API (bearer token from http.admin_tokens)
+  /ui/      the operator dashboard (sign in with such a token)
+  /metrics  Prometheus metrics (bearer token of either role)
 SIGINT or SIGTERM stops it gracefully, waiting up to http.shutdown_timeout
 for requests in flight.`,
 		Args: cobra.NoArgs,
@@ -47,11 +52,23 @@ for requests in flight.`,
 			}
 			defer runner.Stop()
 
+			storeIDs := make([]string, 0, len(cfg.Stores))
+			for _, s := range cfg.Stores {
+				storeIDs = append(storeIDs, s.ID)
+			}
 			handler := httpapi.NewHandler(httpapi.Options{
 				Logger: log,
 				Checks: map[string]httpapi.Check{
 					"state": h.State.Ping,
 					"erp":   h.ERP.Ping,
+				},
+				Operator: &httpapi.Operator{
+					State:          h.State,
+					Tokens:         httpapi.TokensFromConfig(cfg.HTTP.AdminTokens),
+					Stores:         httpapi.StoresFromConfig(cfg),
+					ERPCursors:     map[string]string{"delta": engine.DeltaCursor},
+					RedactedConfig: cfg.Redacted,
+					Metrics:        metrics.New(h.State, storeIDs, log, 0),
 				},
 			})
 			ready := make(chan net.Addr, 1)

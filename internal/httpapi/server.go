@@ -25,6 +25,10 @@ type Options struct {
 	Checks map[string]Check
 	// CheckTimeout bounds each readiness check (default 3 s).
 	CheckTimeout time.Duration
+
+	// Operator is the admin API, the dashboard and /metrics; nil serves
+	// none of them.
+	Operator *Operator
 }
 
 // NewHandler returns the hub's HTTP handler with every route registered.
@@ -37,10 +41,12 @@ func NewHandler(o Options) http.Handler {
 	}
 	r := gin.New()
 	r.Use(gin.Recovery(), accessLog(o.Logger))
+	useOperatorMiddleware(r, o) // operator surface: request metrics
 	r.GET("/healthz", func(c *gin.Context) {
 		c.JSON(http.StatusOK, gin.H{"status": "ok"})
 	})
 	r.GET("/readyz", readyz(o))
+	registerOperator(r, o) // operator surface: /api/v1, dashboard, /metrics
 	return r
 }
 

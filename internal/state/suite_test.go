@@ -59,6 +59,8 @@ func runSuite(t *testing.T, open opener) {
 		{"Cursors", testCursors},
 		{"Reservations", testReservations},
 		{"Audit", testAudit},
+		{"ListItems", testListItems},
+		{"SetOrderStateFrom", testSetOrderStateFrom},
 		{"TimesUTC", testTimesUTC},
 	}
 	for _, tc := range tests {
