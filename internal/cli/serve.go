@@ -8,6 +8,7 @@ import (
 
 	"github.com/erpbridge/erpbridge/internal/httpapi"
 	"github.com/erpbridge/erpbridge/internal/hub"
+	"github.com/erpbridge/erpbridge/internal/orders"
 )
 
 func (a *app) serveCommand() *cobra.Command {
@@ -47,12 +48,21 @@ for requests in flight.`,
 			}
 			defer runner.Stop()
 
+			orderSvc := h.Orders()
+			orderRunner := &orders.Runner{Service: orderSvc, Schedules: cfg.Schedules}
+			if err := orderRunner.Start(); err != nil {
+				return err
+			}
+			defer orderRunner.Stop()
+
 			handler := httpapi.NewHandler(httpapi.Options{
 				Logger: log,
 				Checks: map[string]httpapi.Check{
 					"state": h.State.Ping,
 					"erp":   h.ERP.Ping,
 				},
+				Webhooks:     orderSvc,
+				MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 			})
 			ready := make(chan net.Addr, 1)
 			go func() {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/erpbridge/erpbridge/internal/orders"
 )
 
 // Check is one readiness probe (state store reachable, ERP reachable).
@@ -25,6 +27,11 @@ type Options struct {
 	Checks map[string]Check
 	// CheckTimeout bounds each readiness check (default 3 s).
 	CheckTimeout time.Duration
+
+	// Webhooks, when set, receives POST /webhooks/:store; MaxBodyBytes is
+	// its body limit (http.max_body_bytes; 0: DefaultMaxBodyBytes).
+	Webhooks     *orders.Service
+	MaxBodyBytes int64
 }
 
 // NewHandler returns the hub's HTTP handler with every route registered.
@@ -41,6 +48,9 @@ func NewHandler(o Options) http.Handler {
 		c.JSON(http.StatusOK, gin.H{"status": "ok"})
 	})
 	r.GET("/readyz", readyz(o))
+	if o.Webhooks != nil {
+		r.POST("/webhooks/:store", webhook(o.Webhooks, o.MaxBodyBytes, o.Logger))
+	}
 	return r
 }
 
