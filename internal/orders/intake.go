@@ -131,6 +131,10 @@ func invalidID(body []byte) string {
 }
 
 func (s *Service) storeInvalid(ctx context.Context, storeID, id string, body []byte, reason string) (bool, error) {
+	if err := s.enter(ctx); err != nil {
+		return false, err
+	}
+	defer s.leave()
 	_, created, err := s.DB.ReceiveOrder(ctx, nil, state.InboxOrder{
 		Store: storeID, ShopOrderID: id, State: state.OrderInvalid, Payload: body, Reason: reason,
 	}, time.Time{})
@@ -153,6 +157,10 @@ var errDuplicate = errors.New("orders: duplicate delivery")
 func (s *Service) intake(ctx context.Context, st *Store, shopOrderID string, raw []byte, deliveries []string) (Outcome, error) {
 	var out Outcome
 	var released bool
+	if err := s.enter(ctx); err != nil {
+		return 0, err
+	}
+	defer s.leave()
 	err := s.DB.InTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
 		out, released, err = s.intakeTx(ctx, tx, st, shopOrderID, raw, time.Time{}, deliveries)

@@ -65,7 +65,11 @@ type Service struct {
 
 	initOnce sync.Once
 	kick     chan struct{}
-	logLim   *logLimiter
+	// gate serialises intake transactions on SQLite, whose one write lock
+	// is not fair: queued in Go, a burst of webhooks waits its turn instead
+	// of timing out in SQLite's busy handler.
+	gate   chan struct{}
+	logLim *logLimiter
 }
 
 func (s *Service) init() {
@@ -83,6 +87,9 @@ func (s *Service) init() {
 			s.BatchSize = 20
 		}
 		s.kick = make(chan struct{}, 1)
+		if s.DB != nil && s.DB.Driver() == state.DriverSQLite {
+			s.gate = make(chan struct{}, 1)
+		}
 		s.logLim = newLogLimiter(10 * time.Second)
 	})
 }
@@ -92,6 +99,25 @@ func (s *Service) init() {
 func (s *Service) Kicked() <-chan struct{} {
 	s.init()
 	return s.kick
+}
+
+// enter waits for the intake gate (SQLite only); leave releases it.
+func (s *Service) enter(ctx context.Context) error {
+	if s.gate == nil {
+		return nil
+	}
+	select {
+	case s.gate <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Service) leave() {
+	if s.gate != nil {
+		<-s.gate
+	}
 }
 
 func (s *Service) wake() {

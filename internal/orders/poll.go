@@ -62,6 +62,9 @@ func (s *Service) Poll(ctx context.Context, storeID string) (PollResult, error) 
 		}
 		res.Pages++
 		next := cursor
+		if err := s.enter(ctx); err != nil {
+			return res, err
+		}
 		err = s.DB.InTx(ctx, func(tx *sqlx.Tx) error {
 			for _, o := range p.Orders {
 				if o.ID == "" {
@@ -84,6 +87,7 @@ func (s *Service) Poll(ctx context.Context, storeID string) (PollResult, error) 
 			}
 			return nil
 		})
+		s.leave()
 		if err != nil && !errors.Is(err, errDuplicate) {
 			return res, err
 		}
