@@ -68,7 +68,7 @@ func TestConcurrentDeliveriesAndPollingPostgres(t *testing.T) {
 
 func runConcurrent(t *testing.T, driver, dsn string) {
 	n := 500
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		n = 120
 	}
 	b := setup(t, driver, dsn)

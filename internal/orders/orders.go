@@ -120,6 +120,15 @@ func (s *Service) leave() {
 	}
 }
 
+// write runs fn, a state database write, inside the gate.
+func (s *Service) write(ctx context.Context, fn func() error) error {
+	if err := s.enter(ctx); err != nil {
+		return err
+	}
+	defer s.leave()
+	return fn()
+}
+
 func (s *Service) wake() {
 	select {
 	case s.kick <- struct{}{}:

@@ -61,7 +61,12 @@ func (s *Service) Process(ctx context.Context) (ProcessResult, error) {
 	var res ProcessResult
 	var products *Products
 	for ctx.Err() == nil {
-		batch, err := s.DB.ClaimOrders(ctx, s.BatchSize, s.Now())
+		var batch []state.InboxOrder
+		err := s.write(ctx, func() error {
+			var err error
+			batch, err = s.DB.ClaimOrders(ctx, s.BatchSize, s.Now())
+			return err
+		})
 		if err != nil {
 			return res, fmt.Errorf("orders: process: %w", err)
 		}
@@ -74,7 +79,13 @@ func (s *Service) Process(ctx context.Context) (ProcessResult, error) {
 			}
 		}
 		reservedAny := false
-		for _, o := range batch {
+		for i, o := range batch {
+			if ctx.Err() != nil {
+				// Stopping: hand the rest back at once rather than leave
+				// them leased to a worker that is gone.
+				s.unclaim(batch[i:])
+				break
+			}
 			r, err := s.processOne(ctx, o, products)
 			if err != nil {
 				return res, err
@@ -108,8 +119,16 @@ func (s *Service) Process(ctx context.Context) (ProcessResult, error) {
 // it left it in. The error is for state database failures only.
 func (s *Service) processOne(ctx context.Context, o state.InboxOrder, products *Products) (state.OrderState, error) {
 	log := s.Log.With(slog.String("store", o.Store), slog.String("order", o.ShopOrderID), slog.Int64("inbox_id", o.ID))
+	// State writes finish even when ctx is cancelled mid-order, so that the
+	// order's outcome is recorded and it is not left leased.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
 	set := func(st state.OrderState, reason, ref string, next time.Time) (state.OrderState, error) {
-		if err := s.DB.SetOrderState(ctx, o.ID, st, reason, ref, next); err != nil {
+		if ctx.Err() != nil && st == state.OrderReceived {
+			reason, next = "interrupted: "+reason, s.Now()
+		}
+		err := s.write(wctx, func() error { return s.DB.SetOrderState(wctx, o.ID, st, reason, ref, next) })
+		if err != nil {
 			return "", fmt.Errorf("orders: order %d: %w", o.ID, err)
 		}
 		if st != state.OrderImported {
@@ -136,7 +155,11 @@ func (s *Service) processOne(ctx context.Context, o state.InboxOrder, products *
 	// Webhooks are hints: the shop's current version decides.
 	if fresh, err := src.Order(ctx, o.ShopOrderID); err == nil {
 		raw = fresh.Raw
-		if _, _, err := s.DB.UpdateOrderPayload(ctx, nil, o.Store, o.ShopOrderID, fresh.Raw, fresh.UpdatedAt.UTC()); err != nil {
+		err := s.write(wctx, func() error {
+			_, _, err := s.DB.UpdateOrderPayload(wctx, nil, o.Store, o.ShopOrderID, fresh.Raw, fresh.UpdatedAt.UTC())
+			return err
+		})
+		if err != nil {
 			return "", fmt.Errorf("orders: order %d: %w", o.ID, err)
 		}
 	} else if !fault.IsPermanent(err) {
@@ -153,11 +176,13 @@ func (s *Service) processOne(ctx context.Context, o state.InboxOrder, products *
 		return set(state.OrderInvalid, fmt.Sprintf("payload is order %q, not %q", parsed.ShopOrderID, o.ShopOrderID), "", time.Time{})
 	}
 	if cancelled(parsed.Status) {
-		err := s.DB.InTx(ctx, func(tx *sqlx.Tx) error {
-			if err := s.DB.Release(ctx, tx, o.Store, o.ShopOrderID); err != nil {
-				return err
-			}
-			return s.DB.SetOrderStateTx(ctx, tx, o.ID, state.OrderSkipped, fmt.Sprintf("%s in the shop before import", parsed.Status), "", time.Time{})
+		err := s.write(wctx, func() error {
+			return s.DB.InTx(wctx, func(tx *sqlx.Tx) error {
+				if err := s.DB.Release(wctx, tx, o.Store, o.ShopOrderID); err != nil {
+					return err
+				}
+				return s.DB.SetOrderStateTx(wctx, tx, o.ID, state.OrderSkipped, fmt.Sprintf("%s in the shop before import", parsed.Status), "", time.Time{})
+			})
 		})
 		if err != nil {
 			return "", fmt.Errorf("orders: order %d: %w", o.ID, err)
@@ -176,7 +201,7 @@ func (s *Service) processOne(ctx context.Context, o state.InboxOrder, products *
 			lines = append(lines, state.ReservationLine{SKU: l.SKU, Quantity: l.Quantity})
 		}
 	}
-	if err := s.DB.Reserve(ctx, nil, o.Store, o.ShopOrderID, lines); err != nil {
+	if err := s.write(wctx, func() error { return s.DB.Reserve(wctx, nil, o.Store, o.ShopOrderID, lines) }); err != nil {
 		return "", fmt.Errorf("orders: order %d: %w", o.ID, err)
 	}
 	ref, err := s.ERP.WriteOrder(ctx, n.Order)
@@ -192,6 +217,20 @@ func (s *Service) processOne(ctx context.Context, o state.InboxOrder, products *
 	log.Info("order imported", slog.String("staging_id", ref.ID), slog.Bool("created", ref.Created),
 		slog.String("customer_match", n.MatchBy))
 	return state.OrderImported, nil
+}
+
+// unclaim hands claimed orders back, due now.
+func (s *Service) unclaim(batch []state.InboxOrder) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, o := range batch {
+		err := s.write(ctx, func() error {
+			return s.DB.SetOrderState(ctx, o.ID, state.OrderReceived, "interrupted before processing", "", s.Now())
+		})
+		if err != nil {
+			s.Log.Warn("order left claimed until its lease ends", slog.Int64("inbox_id", o.ID), slog.Any("err", err))
+		}
+	}
 }
 
 // errNotRetryable marks operator actions on orders in the wrong state.
