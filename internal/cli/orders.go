@@ -111,12 +111,16 @@ Every action is written to the audit log.`,
 		Use:   "park ID --reason TEXT",
 		Short: "Set an order aside until it is retried",
 		Args:  cobra.ExactArgs(1),
-		RunE: a.orderAction(func(ctx context.Context, db *state.DB, id int64) (state.InboxOrder, error) {
-			return orders.Park(ctx, db, "cli", id, reason)
-		}),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if strings.TrimSpace(reason) == "" {
+				return usageError{errors.New("orders park: --reason is required")}
+			}
+			return a.orderAction(func(ctx context.Context, db *state.DB, id int64) (state.InboxOrder, error) {
+				return orders.Park(ctx, db, "cli", id, reason)
+			})(cmd, args)
+		},
 	}
 	parkCmd.Flags().StringVar(&reason, "reason", "", "why the order is parked (required)")
-	_ = parkCmd.MarkFlagRequired("reason")
 	skip := &cobra.Command{
 		Use:   "skip ID",
 		Short: "Never import an order (test order, entered by hand) and release its stock",
