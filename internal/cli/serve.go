@@ -21,6 +21,9 @@ change reads, snapshots, the nightly reconcile, one push job per store; the
 first snapshot runs at start), and serve HTTP on http.listen:
   /healthz  the process is alive
   /readyz   the state store and the ERP database answer (503 otherwise)
+  /webhooks/<store>  shop order webhooks (verified, stored, then 202)
+Orders are polled (schedules.order_poll), imported into the ERP staging
+tables and their status sent back (schedules.status_sync).
 SIGINT or SIGTERM stops it gracefully, waiting up to http.shutdown_timeout
 for requests in flight.`,
 		Args: cobra.NoArgs,
