@@ -82,7 +82,7 @@ Every action is written to the audit log.`,
 	show := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one inbox order with its payload",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := orderID(args[0])
 			if err != nil {
@@ -101,7 +101,7 @@ Every action is written to the audit log.`,
 	retry := &cobra.Command{
 		Use:   "retry ID",
 		Short: "Take a parked, invalid or skipped order again now",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(1),
 		RunE: a.orderAction(func(ctx context.Context, db *state.DB, id int64) (state.InboxOrder, error) {
 			return orders.Retry(ctx, db, "cli", id)
 		}),
@@ -110,7 +110,7 @@ Every action is written to the audit log.`,
 	parkCmd := &cobra.Command{
 		Use:   "park ID --reason TEXT",
 		Short: "Set an order aside until it is retried",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if strings.TrimSpace(reason) == "" {
 				return usageError{errors.New("orders park: --reason is required")}
@@ -124,7 +124,7 @@ Every action is written to the audit log.`,
 	skip := &cobra.Command{
 		Use:   "skip ID",
 		Short: "Never import an order (test order, entered by hand) and release its stock",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(1),
 		RunE: a.orderAction(func(ctx context.Context, db *state.DB, id int64) (state.InboxOrder, error) {
 			return orders.Skip(ctx, db, "cli", id)
 		}),
@@ -220,4 +220,14 @@ func oneLine(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// usageArgs is cobra.ExactArgs(n) with a wrong count as a usage error.
+func usageArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
 }

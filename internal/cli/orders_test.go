@@ -59,6 +59,9 @@ func TestOrdersCommands(t *testing.T) {
 	if code != ExitOK || !regexp.MustCompile(`state\s+received`).MatchString(out) || !strings.Contains(out, `{"id":"1001"}`) {
 		t.Fatalf("orders show: exit %d\n%s", code, out)
 	}
+	if code, _, _ := run(t, "--config", path, "orders", "show"); code != ExitUsage {
+		t.Errorf("show without ID: exit %d, want usage", code)
+	}
 	if code, _, _ := run(t, "--config", path, "orders", "show", "abc"); code != ExitUsage {
 		t.Errorf("show abc: exit %d, want usage", code)
 	}

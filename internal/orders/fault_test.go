@@ -69,7 +69,7 @@ func TestConcurrentDeliveriesAndPollingPostgres(t *testing.T) {
 func runConcurrent(t *testing.T, driver, dsn string) {
 	n := 500
 	if testing.Short() || raceEnabled {
-		n = 120
+		n = 60
 	}
 	b := setup(t, driver, dsn)
 	ids := b.place(t, n)

@@ -37,7 +37,7 @@ func TestKilledWhileImporting(t *testing.T) {
 	}
 	n, kills := 300, 10
 	if raceEnabled {
-		n = 120
+		n = 60
 	}
 	b := setup(t, "", "")
 	ids := b.place(t, n)

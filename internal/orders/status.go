@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/erpbridge/erpbridge/internal/catalog"
 	"github.com/erpbridge/erpbridge/internal/erp"
 	"github.com/erpbridge/erpbridge/internal/state"
@@ -122,7 +120,9 @@ func (s *Service) applyResult(ctx context.Context, r erp.OrderResult) (released,
 	case erp.StagingFailed:
 		if o.State == state.OrderImported {
 			reason := "ERP importer failed: " + r.Error
-			err := s.DB.SetOrderState(ctx, o.ID, state.OrderParked, reason, "", time.Time{})
+			err := s.write(ctx, func() error {
+				return s.DB.SetOrderState(ctx, o.ID, state.OrderParked, reason, "", time.Time{})
+			})
 			return false, false, err
 		}
 		return false, false, nil
@@ -131,9 +131,7 @@ func (s *Service) applyResult(ctx context.Context, r erp.OrderResult) (released,
 		return false, false, nil
 	}
 	// The ERP holds the order now: its stock is the ERP's to show.
-	err = s.DB.InTx(ctx, func(tx *sqlx.Tx) error {
-		return s.DB.Release(ctx, tx, r.Store, r.ShopOrderID)
-	})
+	err = s.write(ctx, func() error { return s.DB.Release(ctx, nil, r.Store, r.ShopOrderID) })
 	if err != nil {
 		return false, false, err
 	}
@@ -158,7 +156,7 @@ func (s *Service) applyResult(ctx context.Context, r erp.OrderResult) (released,
 	if err := setter.SetStatus(ctx, r.ShopOrderID, u); err != nil {
 		return released, false, fmt.Errorf("set status of %s/%s: %w", r.Store, r.ShopOrderID, err)
 	}
-	if err := s.DB.SetStatusSent(ctx, nil, r.Store, r.ShopOrderID, key); err != nil {
+	if err := s.write(ctx, func() error { return s.DB.SetStatusSent(ctx, nil, r.Store, r.ShopOrderID, key) }); err != nil {
 		return released, true, err
 	}
 	return released, true, nil
