@@ -119,6 +119,7 @@ Configuration is one YAML file: --config, or ERPBRIDGE_CONFIG, or ./erpbridge.ya
 		a.syncCommand(),
 		a.erpCommand(),
 		a.demoCommand(),
+		a.ordersCommand(),
 	)
 	return root
 }

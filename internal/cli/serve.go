@@ -10,6 +10,7 @@ import (
 	"github.com/erpbridge/erpbridge/internal/httpapi"
 	"github.com/erpbridge/erpbridge/internal/hub"
 	"github.com/erpbridge/erpbridge/internal/metrics"
+	"github.com/erpbridge/erpbridge/internal/orders"
 )
 
 func (a *app) serveCommand() *cobra.Command {
@@ -25,6 +26,9 @@ first snapshot runs at start), and serve HTTP on http.listen:
   /api/v1   the admin REST API (bearer token from http.admin_tokens)
   /ui/      the operator dashboard (sign in with such a token)
   /metrics  Prometheus metrics (bearer token of either role)
+  /webhooks/<store>  shop order webhooks (verified, stored, then 202)
+Orders are polled (schedules.order_poll), imported into the ERP staging
+tables and their status sent back (schedules.status_sync).
 SIGINT or SIGTERM stops it gracefully, waiting up to http.shutdown_timeout
 for requests in flight.`,
 		Args: cobra.NoArgs,
@@ -56,6 +60,13 @@ for requests in flight.`,
 			for _, s := range cfg.Stores {
 				storeIDs = append(storeIDs, s.ID)
 			}
+			orderSvc := h.Orders()
+			orderRunner := &orders.Runner{Service: orderSvc, Schedules: cfg.Schedules}
+			if err := orderRunner.Start(); err != nil {
+				return err
+			}
+			defer orderRunner.Stop()
+
 			handler := httpapi.NewHandler(httpapi.Options{
 				Logger: log,
 				Checks: map[string]httpapi.Check{
@@ -70,6 +81,8 @@ for requests in flight.`,
 					RedactedConfig: cfg.Redacted,
 					Metrics:        metrics.New(h.State, storeIDs, log, 0),
 				},
+				Webhooks:     orderSvc,
+				MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 			})
 			ready := make(chan net.Addr, 1)
 			go func() {

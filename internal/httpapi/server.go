@@ -1,6 +1,6 @@
-// Package httpapi is erpbridge's HTTP surface: health and readiness now;
-// webhooks, the admin API, the dashboard and metrics register here too, all
-// routes in one place.
+// Package httpapi is erpbridge's HTTP surface: health and readiness, shop
+// webhooks, the admin API, the dashboard and metrics, all routes registered
+// from NewHandler.
 package httpapi
 
 import (
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/erpbridge/erpbridge/internal/orders"
 )
 
 // Check is one readiness probe (state store reachable, ERP reachable).
@@ -29,6 +31,10 @@ type Options struct {
 	// Operator is the admin API, the dashboard and /metrics; nil serves
 	// none of them.
 	Operator *Operator
+	// Webhooks, when set, receives POST /webhooks/:store; MaxBodyBytes is
+	// its body limit (http.max_body_bytes; 0: DefaultMaxBodyBytes).
+	Webhooks     *orders.Service
+	MaxBodyBytes int64
 }
 
 // NewHandler returns the hub's HTTP handler with every route registered.
@@ -47,6 +53,9 @@ func NewHandler(o Options) http.Handler {
 	})
 	r.GET("/readyz", readyz(o))
 	registerOperator(r, o) // operator surface: /api/v1, dashboard, /metrics
+	if o.Webhooks != nil {
+		r.POST("/webhooks/:store", webhook(o.Webhooks, o.MaxBodyBytes, o.Logger))
+	}
 	return r
 }
 

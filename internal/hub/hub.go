@@ -14,6 +14,7 @@ import (
 	"github.com/erpbridge/erpbridge/internal/engine"
 	"github.com/erpbridge/erpbridge/internal/erp"
 	"github.com/erpbridge/erpbridge/internal/logging"
+	"github.com/erpbridge/erpbridge/internal/orders"
 	"github.com/erpbridge/erpbridge/internal/project"
 	"github.com/erpbridge/erpbridge/internal/state"
 	"github.com/erpbridge/erpbridge/internal/store"
@@ -205,4 +206,16 @@ func (h *Hub) Runner() (*engine.Runner, error) {
 		r.Stores = append(r.Stores, st)
 	}
 	return r, nil
+}
+
+// Orders returns the order pipeline over every enabled store. The caller
+// sets OnReserved to re-project and push stock when reservations change.
+func (h *Hub) Orders() *orders.Service {
+	s := &orders.Service{DB: h.State, ERP: h.ERP, Log: h.Log, Stores: map[string]*orders.Store{}}
+	for id, adapter := range h.Stores {
+		if sc, ok := h.Config.StoreByID(id); ok {
+			s.Stores[id] = &orders.Store{ID: id, Adapter: adapter, Orders: sc.Orders}
+		}
+	}
+	return s
 }

@@ -56,6 +56,7 @@ func runSuite(t *testing.T, open opener) {
 		{"InsertOrderConcurrent", testInsertOrderConcurrent},
 		{"ClaimOrders", testClaimOrders},
 		{"ClaimOrdersConcurrent", testClaimOrdersConcurrent},
+		{"InboxUpdate", testInboxUpdate},
 		{"Cursors", testCursors},
 		{"Reservations", testReservations},
 		{"Audit", testAudit},
