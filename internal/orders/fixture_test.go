@@ -62,7 +62,7 @@ func cliRun(t testing.TB, args ...string) (int, string) {
 
 // setup builds the bundle. stateDSN "" means SQLite in the test's directory;
 // otherwise a PostgreSQL URL for the hub's state.
-func setup(t *testing.T, stateDriver, stateDSN string) *bundle {
+func setup(t testing.TB, stateDriver, stateDSN string) *bundle {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()

@@ -12,7 +12,7 @@ import (
 
 // tempPostgres creates a database with a random name on the server of dsn,
 // drops it when the test ends, and returns its DSN.
-func tempPostgres(t *testing.T, dsn string) string {
+func tempPostgres(t testing.TB, dsn string) string {
 	t.Helper()
 	var b [6]byte
 	_, _ = rand.Read(b[:])

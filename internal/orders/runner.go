@@ -91,7 +91,14 @@ func (r *Runner) Start() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	r.done = make(chan struct{})
-	go r.loop(ctx)
+	if s.ERP.Features().Orders {
+		go r.loop(ctx)
+	} else {
+		// Orders are still received and kept; they wait for an ERP
+		// adapter that can stage them.
+		s.Log.Warn("the ERP adapter does not take orders: received orders wait in the inbox")
+		close(r.done)
+	}
 	sched.Start()
 	return nil
 }
