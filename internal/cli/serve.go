@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"log/slog"
 	"net"
 
@@ -61,6 +62,9 @@ for requests in flight.`,
 				storeIDs = append(storeIDs, s.ID)
 			}
 			orderSvc := h.Orders()
+			// An accepted or released order changes what every other store
+			// may show: re-project and push at once.
+			orderSvc.OnReserved = func(context.Context) { runner.Nudge() }
 			orderRunner := &orders.Runner{Service: orderSvc, Schedules: cfg.Schedules}
 			if err := orderRunner.Start(); err != nil {
 				return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,9 +31,12 @@ type Runner struct {
 	MaxRemoveShare decimal.Decimal
 	Now            func() time.Time
 
-	mu      sync.Mutex // serializes mirror reads and projections
-	pushers map[string]*Pusher
-	sched   gocron.Scheduler
+	mu       sync.Mutex // serializes mirror reads and projections
+	pushers  map[string]*Pusher
+	pushJobs []gocron.Job
+	sched    gocron.Scheduler
+	nudges   chan struct{}
+	done     chan struct{}
 }
 
 // Start schedules the jobs and returns at once; a first snapshot runs
@@ -63,7 +67,7 @@ func (r *Runner) Start() error {
 		if now {
 			opts = append(opts, gocron.WithStartAt(gocron.WithStartImmediately()))
 		}
-		_, err := s.NewJob(def, gocron.NewTask(func(ctx context.Context) {
+		job, err := s.NewJob(def, gocron.NewTask(func(ctx context.Context) {
 			start := time.Now()
 			if err := fn(ctx); err != nil && ctx.Err() == nil {
 				r.Log.Error("job failed", slog.String("job", name), slog.Any("err", err))
@@ -73,6 +77,9 @@ func (r *Runner) Start() error {
 		}), opts...)
 		if err != nil {
 			return fmt.Errorf("engine: scheduling %s: %w", name, err)
+		}
+		if strings.HasPrefix(name, "push:") {
+			r.pushJobs = append(r.pushJobs, job)
 		}
 		return nil
 	}
@@ -93,8 +100,44 @@ func (r *Runner) Start() error {
 		_ = s.Shutdown()
 		return err
 	}
+	r.nudges, r.done = make(chan struct{}, 1), make(chan struct{})
+	go r.nudgeLoop()
 	s.Start()
 	return nil
+}
+
+// Nudge asks for every store to be projected again and pushed now, ahead of
+// the schedules: hub reservations changed (an order accepted in one store
+// lowers the stock shown in all the others at once). Nudges that arrive
+// while one is being handled coalesce into one more run.
+func (r *Runner) Nudge() {
+	select {
+	case r.nudges <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Runner) nudgeLoop() {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-r.done; cancel() }()
+	for {
+		select {
+		case <-r.done:
+			return
+		case <-r.nudges:
+		}
+		r.mu.Lock()
+		err := r.projectAll(ctx, false)
+		r.mu.Unlock()
+		if err != nil && ctx.Err() == nil {
+			r.Log.Error("projection after a reservation change failed", slog.Any("err", err))
+		}
+		for _, j := range r.pushJobs {
+			if err := j.RunNow(); err != nil && ctx.Err() == nil {
+				r.Log.Warn("could not start a push early", slog.String("job", j.Name()), slog.Any("err", err))
+			}
+		}
+	}
 }
 
 // Stop stops scheduling and waits for running jobs, whose contexts are
@@ -103,6 +146,7 @@ func (r *Runner) Stop() error {
 	if r.sched == nil {
 		return nil
 	}
+	close(r.done)
 	return r.sched.Shutdown()
 }
 

@@ -65,3 +65,39 @@ func TestRunnerIsolatesStores(t *testing.T) {
 		t.Fatalf("Stop with a hanging push: %v", err)
 	}
 }
+
+// TestNudgeLowersStockAtOnce: a hub reservation (an order accepted in one
+// store) reaches the other stores' stock on a nudge, without waiting for
+// the push schedule (here an hour).
+func TestNudgeLowersStockAtOnce(t *testing.T) {
+	b := setup(t)
+	hour := config.Schedule{Raw: "1h", Every: time.Hour}
+	r := &Runner{DB: b.db, ERP: b.erp, Stores: []*Store{b.st}, MaxRemoveShare: d("0.5"),
+		Schedules: config.Schedules{Snapshot: hour, Push: hour}}
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Stop()
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			r.Nudge()
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitFor("the first push", func() bool {
+		p, ok := b.shop.Product("KUB-1")
+		return ok && p.StockQuantity != nil && p.StockQuantity.Equal(d("11"))
+	})
+	if err := b.db.Reserve(t.Context(), nil, "other-store", "order-1", []state.ReservationLine{{SKU: "KUB-1", Quantity: d("3")}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the reservation in the shop's stock", func() bool {
+		p, _ := b.shop.Product("KUB-1")
+		return p.StockQuantity.Equal(d("8"))
+	})
+}
