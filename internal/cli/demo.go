@@ -17,9 +17,11 @@ func (a *app) demoCommand() *cobra.Command {
 Polish data (made on first run, kept in --dir), three in-memory shops with
 their own rules (b2c: gross PLN; b2b: net PLN from the wholesale list, owning
 its descriptions; abroad: EUR at a fixed rate with a markup and .99 prices,
-garden and tools only), and the hub with its schedules and HTTP server. After
-the first full sync it keeps changing prices and stock in the ERP and prints
-one line per change and per shop that shows it.
+garden and tools only), and the hub with its schedules, order pipeline and
+HTTP server (dashboard at /ui/, with an admin token printed at start). After
+the first full sync it keeps changing prices and stock in the ERP and placing
+orders in the shops, and prints one line per change, per shop that shows it
+and per order that reached the ERP's staging tables.
 
 Ctrl-C stops it and says where its data is. --duration and --seed make a run
 repeatable and scriptable. --config is not used.`,

@@ -7,11 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/erpbridge/erpbridge/internal/engine"
 	"github.com/erpbridge/erpbridge/internal/httpapi"
 	"github.com/erpbridge/erpbridge/internal/hub"
-	"github.com/erpbridge/erpbridge/internal/metrics"
-	"github.com/erpbridge/erpbridge/internal/orders"
 )
 
 func (a *app) serveCommand() *cobra.Command {
@@ -34,74 +31,27 @@ SIGINT or SIGTERM stops it gracefully, waiting up to http.shutdown_timeout
 for requests in flight.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			cfg, err := a.load(nil)
-			if err != nil {
-				return err
-			}
-			log, err := a.logger(cfg)
-			if err != nil {
-				return err
-			}
-			h, err := hub.Open(ctx, cfg, log)
-			if err != nil {
-				return err
-			}
-			defer h.Close()
-			runner, err := h.Runner()
-			if err != nil {
-				return err
-			}
-			if err := runner.Start(); err != nil {
-				return err
-			}
-			defer runner.Stop()
-
-			storeIDs := make([]string, 0, len(cfg.Stores))
-			for _, s := range cfg.Stores {
-				storeIDs = append(storeIDs, s.ID)
-			}
-			orderSvc := h.Orders()
-			// An accepted or released order changes what every other store
-			// may show: re-project and push at once.
-			orderSvc.OnReserved = func(context.Context) { runner.Nudge() }
-			orderRunner := &orders.Runner{Service: orderSvc, Schedules: cfg.Schedules}
-			if err := orderRunner.Start(); err != nil {
-				return err
-			}
-			defer orderRunner.Stop()
-
-			handler := httpapi.NewHandler(httpapi.Options{
-				Logger: log,
-				Checks: map[string]httpapi.Check{
-					"state": h.State.Ping,
-					"erp":   h.ERP.Ping,
-				},
-				Operator: &httpapi.Operator{
-					State:          h.State,
-					Tokens:         httpapi.TokensFromConfig(cfg.HTTP.AdminTokens),
-					Stores:         httpapi.StoresFromConfig(cfg),
-					ERPCursors:     map[string]string{"delta": engine.DeltaCursor},
-					RedactedConfig: cfg.Redacted,
-					Metrics:        metrics.New(h.State, storeIDs, log, 0),
-				},
-				Webhooks:     orderSvc,
-				MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
-			})
-			ready := make(chan net.Addr, 1)
-			go func() {
-				select {
-				case addr := <-ready:
-					log.Info("erpbridge serving", slog.String("addr", addr.String()),
-						slog.Int("stores", len(h.Stores)), slog.String("config", cfg.Path))
-				case <-ctx.Done():
+			return a.withHub(cmd.Context(), func(ctx context.Context, h *hub.Hub) error {
+				handler, stop, err := h.Start()
+				if err != nil {
+					return err
 				}
-			}()
-			err = httpapi.Serve(ctx, cfg.HTTP.Listen, handler, cfg.HTTP.ShutdownTimeout.Duration, ready)
-			if err == nil {
-				log.Info("erpbridge stopped")
-			}
-			return err
+				defer stop()
+				ready := make(chan net.Addr, 1)
+				go func() {
+					select {
+					case addr := <-ready:
+						h.Log.Info("erpbridge serving", slog.String("addr", addr.String()),
+							slog.Int("stores", len(h.Stores)), slog.String("config", h.Config.Path))
+					case <-ctx.Done():
+					}
+				}()
+				err = httpapi.Serve(ctx, h.Config.HTTP.Listen, handler, h.Config.HTTP.ShutdownTimeout.Duration, ready)
+				if err == nil {
+					h.Log.Info("erpbridge stopped")
+				}
+				return err
+			})
 		},
 	}
 }

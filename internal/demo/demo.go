@@ -1,13 +1,15 @@
 // Package demo runs erpbridge on a machine with nothing installed: a
 // Comarch-Optima-shaped SQLite ERP with generated Polish data, three
 // in-memory shops with their own rules (B2C gross PLN, B2B net PLN owning its
-// descriptions, a shop abroad in EUR), the hub with its schedules and HTTP
-// server, and a loop that keeps changing prices and stock in the ERP and
-// prints one line per change and per shop that took it.
+// descriptions, a shop abroad in EUR), the hub with its schedules, order
+// pipeline and HTTP server, and a loop that keeps changing prices and stock
+// in the ERP and placing orders in the shops, printing one line per event.
 package demo
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +27,8 @@ import (
 
 	"github.com/erpbridge/erpbridge/adapters/erp/sqlerp"
 	"github.com/erpbridge/erpbridge/adapters/erp/sqlerp/sqlfixture"
+	"github.com/erpbridge/erpbridge/adapters/store/memory"
+	"github.com/erpbridge/erpbridge/internal/catalog"
 	"github.com/erpbridge/erpbridge/internal/config"
 	"github.com/erpbridge/erpbridge/internal/engine"
 	"github.com/erpbridge/erpbridge/internal/erp/erptest/erpdata"
@@ -64,11 +68,15 @@ state:
   dsn: %[1]s/erpbridge.db
 http:
   listen: %[2]s
+  admin_tokens:
+    - {name: demo, token: "%[3]s", role: admin}
 schedules:
   erp_delta: 2s
   snapshot: 3s
   reconcile: "off"
   push: 1s
+  order_poll: 1s
+  status_sync: 2s
 stores:
   - id: b2c
     type: memory
@@ -77,6 +85,10 @@ stores:
     rules:
       prices: {list: detaliczna, basis: gross, currency: PLN}
       stock: {warehouses: [MAG, SKLEP], buffer: 1}
+    orders: &orders
+      shipping_map: {kurier: KURIER}
+      payment_map: {przelew: PRZELEW}
+      customers: {retail_customer: DETAL}
   - id: b2b
     type: memory
     name: Hurtownia B2B
@@ -85,6 +97,7 @@ stores:
       prices: {list: hurtowa, basis: net, currency: PLN, rounding: {step: "0.01", mode: half_even}}
       stock: {warehouses: [MAG, HURT]}
       owned_fields: [description]
+    orders: *orders
   - id: abroad
     type: memory
     name: Shop DE
@@ -93,6 +106,7 @@ stores:
       prices: {list: detaliczna, basis: gross, currency: EUR, exchange_rate: 0.23, markup_percent: 8, rounding: {step: "0.99"}}
       stock: {warehouses: [MAG], cap: 50}
       scope: {categories: ["Ogród/**", "Narzędzia/**"]}
+    orders: *orders
 `
 
 // Run runs the demo until ctx ends or o.Duration passes.
@@ -117,9 +131,10 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 
-	cfgText := fmt.Sprintf(configTemplate, dir, o.Listen)
+	token := randomToken()
+	cfgText := fmt.Sprintf(configTemplate, dir, o.Listen, token)
 	cfgPath := filepath.Join(dir, "demo.yaml")
-	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o600); err != nil {
 		return err
 	}
 	cfg, err := config.Load(cfgPath)
@@ -148,14 +163,11 @@ func Run(ctx context.Context, o Options) error {
 	if err := firstSync(ctx, o, h); err != nil {
 		return err
 	}
-	runner, err := h.Runner()
+	handler, stop, err := h.Start()
 	if err != nil {
 		return err
 	}
-	if err := runner.Start(); err != nil {
-		return err
-	}
-	defer runner.Stop()
+	defer stop()
 
 	// The duration counts from here: making the ERP and the first sync take
 	// as long as they take.
@@ -167,12 +179,11 @@ func Run(ctx context.Context, o Options) error {
 	ready := make(chan net.Addr, 1)
 	served := make(chan error, 1)
 	go func() {
-		served <- httpapi.Serve(ctx, cfg.HTTP.Listen, httpapi.NewHandler(httpapi.Options{Logger: o.Log,
-			Checks: map[string]httpapi.Check{"state": h.State.Ping, "erp": h.ERP.Ping}}), 5*time.Second, ready)
+		served <- httpapi.Serve(ctx, cfg.HTTP.Listen, handler, 5*time.Second, ready)
 	}()
 	select {
 	case addr := <-ready:
-		fmt.Fprintf(o.Out, "hub running: http://%s/readyz; changing the ERP every %s (Ctrl-C stops)\n", addr, o.Every)
+		fmt.Fprintf(o.Out, "hub running: dashboard http://%s/ui/ (sign in with token %s); changing the ERP every %s (Ctrl-C stops)\n", addr, token, o.Every)
 	case err := <-served:
 		return fmt.Errorf("demo: HTTP server: %w", err)
 	}
@@ -275,14 +286,31 @@ func changeLoop(ctx context.Context, o Options, h *hub.Hub, db *sqlx.DB) error {
 	defer tick.Stop()
 	watch := time.NewTicker(250 * time.Millisecond)
 	defer watch.Stop()
-	var pending []*change
+	var (
+		pending []*change
+		orders  []*placedOrder
+		ticks   int
+	)
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-tick.C:
-			c, err := makeChange(ctx, o, carried[rng.IntN(len(carried))], rng, db)
-			if err != nil {
+			ticks++
+			var c *change
+			if ticks%3 == 0 {
+				// A customer orders in one shop: the order goes to the ERP's
+				// staging tables and the other shops' stock drops at once.
+				placed, err := placeOrder(ctx, o, ids[rng.IntN(len(ids))], carried, rng)
+				if err != nil {
+					return err
+				}
+				if placed == nil {
+					continue
+				}
+				orders = append(orders, placed)
+				c = &change{sku: placed.sku, kind: "stock"}
+			} else if c, err = makeChange(ctx, o, carried[rng.IntN(len(carried))], rng, db); err != nil {
 				return err
 			}
 			c.at, c.acked = time.Now(), map[string]string{}
@@ -294,6 +322,7 @@ func changeLoop(ctx context.Context, o Options, h *hub.Hub, db *sqlx.DB) error {
 			pending = append(pending, c)
 		case <-watch.C:
 			pending = reportPushed(ctx, o, h, pending)
+			orders = reportOrders(ctx, o, h, orders)
 		}
 	}
 }
@@ -367,4 +396,59 @@ func describe(payload []byte) string {
 		return fmt.Sprintf("%s (%s)", s.Quantity, s.Status)
 	}
 	return "?"
+}
+
+// randomToken is the demo's admin token, new on every run.
+func randomToken() string {
+	b := make([]byte, 12)
+	_, _ = crand.Read(b)
+	return "demo-" + hex.EncodeToString(b)
+}
+
+// placedOrder is an order the demo placed, watched until it is imported.
+type placedOrder struct {
+	store, id, sku string
+	at             time.Time
+}
+
+// placeOrder has a customer buy one unit of a product the shop shows in
+// stock; nil when the picked product is sold out there.
+func placeOrder(ctx context.Context, o Options, storeID string, carried []int, rng *rand.Rand) (*placedOrder, error) {
+	shop := memory.ShopFor(storeID)
+	for range 10 {
+		sku := fmt.Sprintf("TWR-%06d", carried[rng.IntN(len(carried))])
+		p, ok := shop.Product(sku)
+		if !ok || !p.Active || p.StockQuantity == nil || !p.StockQuantity.IsPositive() || p.RegularPrice == nil {
+			continue
+		}
+		id, err := shop.PlaceOrder(ctx, memory.OrderSpec{
+			Lines:          []memory.LineSpec{{SKU: sku, Quantity: decimal.NewFromInt(1)}},
+			Customer:       catalog.Customer{Kind: catalog.CustomerPerson, Email: "klient@example.pl", FirstName: "Zofia", LastName: "Wójcik"},
+			Billing:        catalog.Address{Name: "Zofia Wójcik", Street: "ul. Łąkowa 5", City: "Łódź", PostalCode: "90-001", Country: "PL"},
+			ShippingMethod: "kurier", PaymentMethod: "przelew", Paid: true,
+		})
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(o.Out, "%s: a customer ordered 1 × %s (shop order %s)\n", storeID, sku, id)
+		return &placedOrder{store: storeID, id: id, sku: sku, at: time.Now()}, nil
+	}
+	return nil, nil
+}
+
+// reportOrders prints the orders that reached the ERP's staging tables.
+func reportOrders(ctx context.Context, o Options, h *hub.Hub, placed []*placedOrder) []*placedOrder {
+	var keep []*placedOrder
+	for _, p := range placed {
+		in, err := h.State.OrderByKey(ctx, p.store, p.id)
+		switch {
+		case err == nil && in.State == state.OrderImported:
+			fmt.Fprintf(o.Out, "  %s order %s reached the ERP staging tables (staging id %s)\n", p.store, p.id, in.ERPRef)
+		case err == nil && (in.State == state.OrderParked || in.State == state.OrderInvalid):
+			fmt.Fprintf(o.Out, "  %s order %s parked: %s\n", p.store, p.id, in.Reason)
+		case time.Since(p.at) < changeWatch:
+			keep = append(keep, p)
+		}
+	}
+	return keep
 }

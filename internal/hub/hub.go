@@ -8,12 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/erpbridge/erpbridge/internal/config"
 	"github.com/erpbridge/erpbridge/internal/engine"
 	"github.com/erpbridge/erpbridge/internal/erp"
+	"github.com/erpbridge/erpbridge/internal/httpapi"
 	"github.com/erpbridge/erpbridge/internal/logging"
+	"github.com/erpbridge/erpbridge/internal/metrics"
 	"github.com/erpbridge/erpbridge/internal/orders"
 	"github.com/erpbridge/erpbridge/internal/project"
 	"github.com/erpbridge/erpbridge/internal/state"
@@ -218,4 +221,49 @@ func (h *Hub) Orders() *orders.Service {
 		}
 	}
 	return s
+}
+
+// Start runs the engine's and the order pipeline's schedules and returns the
+// HTTP handler with every route (webhooks, admin API, dashboard, metrics,
+// health). stop ends the schedules; call it before Close.
+func (h *Hub) Start() (handler http.Handler, stop func(), err error) {
+	runner, err := h.Runner()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := runner.Start(); err != nil {
+		return nil, nil, err
+	}
+	orderSvc := h.Orders()
+	// An accepted or released order changes what every other store may
+	// show: re-project and push at once.
+	orderSvc.OnReserved = func(context.Context) { runner.Nudge() }
+	orderRunner := &orders.Runner{Service: orderSvc, Schedules: h.Config.Schedules}
+	if err := orderRunner.Start(); err != nil {
+		_ = runner.Stop()
+		return nil, nil, err
+	}
+	storeIDs := make([]string, 0, len(h.Config.Stores))
+	for _, s := range h.Config.Stores {
+		storeIDs = append(storeIDs, s.ID)
+	}
+	handler = httpapi.NewHandler(httpapi.Options{
+		Logger: h.Log,
+		Checks: map[string]httpapi.Check{"state": h.State.Ping, "erp": h.ERP.Ping},
+		Operator: &httpapi.Operator{
+			State:          h.State,
+			Tokens:         httpapi.TokensFromConfig(h.Config.HTTP.AdminTokens),
+			Stores:         httpapi.StoresFromConfig(h.Config),
+			ERPCursors:     map[string]string{"delta": engine.DeltaCursor},
+			RedactedConfig: h.Config.Redacted,
+			Metrics:        metrics.New(h.State, storeIDs, h.Log, 0),
+		},
+		Webhooks:     orderSvc,
+		MaxBodyBytes: h.Config.HTTP.MaxBodyBytes,
+	})
+	stop = func() {
+		_ = orderRunner.Stop()
+		_ = runner.Stop()
+	}
+	return handler, stop, nil
 }
