@@ -22,7 +22,7 @@ func TestDemo(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("demo: exit %d\n%s%s", code, out, errOut)
 	}
-	for _, want := range []string{"creating a Comarch-Optima-shaped ERP with 120 products", "ERP read:", "hub running: http://127.0.0.1:",
+	for _, want := range []string{"creating a Comarch-Optima-shaped ERP with 120 products", "ERP read:", "hub running: dashboard http://127.0.0.1:", "a customer ordered 1 × ",
 		"ERP: ", "demo stopped; its ERP, state database and config are in " + dir} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)

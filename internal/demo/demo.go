@@ -183,7 +183,7 @@ func Run(ctx context.Context, o Options) error {
 	}()
 	select {
 	case addr := <-ready:
-		fmt.Fprintf(o.Out, "hub running: dashboard http://%s/ui/ (sign in with token %s); changing the ERP every %s (Ctrl-C stops)\n", addr, token, o.Every)
+		fmt.Fprintf(o.Out, "hub running: dashboard http://%s/ui/ (sign in with the token %s); changing the ERP every %s (Ctrl-C stops)\n", addr, token, o.Every)
 	case err := <-served:
 		return fmt.Errorf("demo: HTTP server: %w", err)
 	}
