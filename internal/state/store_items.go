@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -383,4 +384,60 @@ func (db *DB) ForgetStore(ctx context.Context, store string, cursors ...string) 
 		}
 		return nil
 	})
+}
+
+// StoreItemsBySKU calls fn for every item of store of one of kinds whose
+// SKU is one of skus. It stops at the first error from fn and returns it.
+func (db *DB) StoreItemsBySKU(ctx context.Context, store string, kinds, skus []string, fn func(StoreItem) error) error {
+	if len(kinds) == 0 {
+		return nil
+	}
+	for i := 0; i < len(skus); i += lookupChunk {
+		chunk := skus[i:min(i+lookupChunk, len(skus))]
+		args := make([]any, 0, len(chunk)+len(kinds)+1)
+		args = append(args, store)
+		for _, k := range kinds {
+			args = append(args, k)
+		}
+		for _, s := range chunk {
+			args = append(args, s)
+		}
+		// Naming the kinds lets the (store, kind, sku) key find the rows.
+		rows, err := db.x.QueryContext(ctx, db.q(`SELECT `+storeItemCols+` FROM store_items
+WHERE store = ? AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)
+AND sku IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY kind, sku`), args...)
+		if err != nil {
+			return fmt.Errorf("state: items of %s by SKU: %w", store, err)
+		}
+		items, err := collectStoreItems(rows, "items of "+store+" by SKU")
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if err := fn(it); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// CountInShop counts the items of store of the given kinds that are in the
+// shop: acknowledged at least once or bound to a shop id.
+func (db *DB) CountInShop(ctx context.Context, store string, kinds []string) (int, error) {
+	if len(kinds) == 0 {
+		return 0, nil
+	}
+	args := []any{store}
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	var n int
+	err := db.x.GetContext(ctx, &n, db.q(`SELECT count(*) FROM store_items
+WHERE store = ? AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)
+AND ((acked_hash IS NOT NULL AND acked_hash <> '') OR shop_id <> '')`), args...)
+	if err != nil {
+		return 0, fmt.Errorf("state: count items in shop of %s: %w", store, err)
+	}
+	return n, nil
 }
