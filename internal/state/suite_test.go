@@ -47,6 +47,7 @@ func runSuite(t *testing.T, open opener) {
 		{"InTx", testInTx},
 		{"Mirror", testMirror},
 		{"MirrorStreamStops", testMirrorStreamStops},
+		{"MirrorLookups", testMirrorLookups},
 		{"StoreItems", testStoreItems},
 		{"AckStaleHash", testAckStaleHash},
 		{"StoreItemsParking", testStoreItemsParking},
