@@ -35,9 +35,13 @@ func testMirrorLookups(t *testing.T, open opener) {
 		read func(fn func(MirrorRecord) error) error
 		want []string
 	}{
-		{"prices of A", func(fn func(MirrorRecord) error) error { return db.MirrorByParents(ctx, "price", []string{"A", "Z"}, fn) },
+		{"prices of A", func(fn func(MirrorRecord) error) error {
+			return db.MirrorByParents(ctx, "price", []string{"A", "Z"}, fn)
+		},
 			[]string{"price:detal|A<A", "price:hurt|A<A"}},
-		{"products by key", func(fn func(MirrorRecord) error) error { return db.MirrorByKeys(ctx, "product", []string{"B", "Z"}, fn) },
+		{"products by key", func(fn func(MirrorRecord) error) error {
+			return db.MirrorByKeys(ctx, "product", []string{"B", "Z"}, fn)
+		},
 			[]string{"product:B<B"}},
 		{"no parents", func(fn func(MirrorRecord) error) error { return db.MirrorByParents(ctx, "price", nil, fn) }, nil},
 	}
