@@ -114,21 +114,23 @@ func eachMirror(rows *sql.Rows, what string, fn func(MirrorRecord) error) error 
 const lookupChunk = 500
 
 // MirrorByKeys calls fn for the mirror records of kind with the given keys
-// (keys that do not exist are skipped), in key order within each chunk of
-// keys. It stops at the first error from fn and returns it.
+// (keys that do not exist are skipped), in no particular order. It stops at
+// the first error from fn and returns it.
 func (db *DB) MirrorByKeys(ctx context.Context, kind string, keys []string, fn func(MirrorRecord) error) error {
 	return db.mirrorIn(ctx, kind, "key", keys, fn)
 }
 
 // MirrorByParents calls fn for the mirror records of kind whose Parent is
-// one of parents, in key order within each chunk of parents. It stops at
-// the first error from fn and returns it.
+// one of parents, in no particular order. It stops at the first error from
+// fn and returns it.
 func (db *DB) MirrorByParents(ctx context.Context, kind string, parents []string, fn func(MirrorRecord) error) error {
 	return db.mirrorIn(ctx, kind, "parent", parents, fn)
 }
 
 // mirrorIn reads the records of kind whose column (key or parent, never
-// caller input) is in vals, chunk by chunk.
+// caller input) is in vals, chunk by chunk. There is no ORDER BY: sorting
+// by key would make SQLite walk the whole kind in primary key order instead
+// of looking the values up in the mirror_parent index.
 func (db *DB) mirrorIn(ctx context.Context, kind, column string, vals []string, fn func(MirrorRecord) error) error {
 	for i := 0; i < len(vals); i += lookupChunk {
 		chunk := vals[i:min(i+lookupChunk, len(vals))]
@@ -138,7 +140,7 @@ func (db *DB) mirrorIn(ctx context.Context, kind, column string, vals []string, 
 			args = append(args, v)
 		}
 		query := db.q(`SELECT ` + mirrorCols + ` FROM mirror WHERE kind = ? AND ` + column + ` IN (?` +
-			strings.Repeat(", ?", len(chunk)-1) + `) ORDER BY key`)
+			strings.Repeat(", ?", len(chunk)-1) + `)`)
 		rows, err := db.x.QueryContext(ctx, query, args...)
 		if err != nil {
 			return fmt.Errorf("state: mirror %s by %s: %w", kind, column, err)
