@@ -1,6 +1,7 @@
 package state
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -87,5 +88,27 @@ func testMirrorLookups(t *testing.T, open opener) {
 	}
 	if n != 2 {
 		t.Errorf("CountInShop = %d, want 2 (an acknowledged product and a bound stock item)", n)
+	}
+}
+
+// testSetDesiredChunks writes more items than one statement takes, with an
+// item repeated later in the same call: every item counts, the last wins.
+func testSetDesiredChunks(t *testing.T, open opener) {
+	db := migrated(t, open)
+	ctx := t.Context()
+	var items []DesiredItem
+	for i := range 450 {
+		items = append(items, DesiredItem{Store: "b2c", Kind: "stock", SKU: fmt.Sprintf("S%03d", i), Hash: "h1", Payload: []byte(`{}`)})
+	}
+	items = append(items, DesiredItem{Store: "b2c", Kind: "stock", SKU: "S007", Hash: "h2", Payload: []byte(`{}`)})
+	n, err := db.SetDesired(ctx, nil, items)
+	if err != nil || n != 451 {
+		t.Fatalf("SetDesired = %d, %v; want 451 writes", n, err)
+	}
+	if it, err := db.GetStoreItem(ctx, "b2c", "stock", "S007"); err != nil || it.DesiredHash != "h2" {
+		t.Fatalf("repeated item = %+v, %v; want the last hash h2", it, err)
+	}
+	if n, err := db.SetDesired(ctx, nil, items); err != nil || n != 2 {
+		t.Fatalf("SetDesired again = %d, %v; want only S007 away and back (2)", n, err)
 	}
 }
