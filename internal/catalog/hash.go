@@ -33,13 +33,19 @@ func Hash(kind Kind, v any) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return HashCanonical(kind, b), nil
+}
+
+// HashCanonical is Hash of a value whose canonical encoding (Canonical) is
+// b, for callers that keep the encoding too and need not encode twice.
+func HashCanonical(kind Kind, b []byte) string {
 	h := sha256.New()
 	h.Write([]byte(hashVersion))
 	h.Write([]byte{0})
 	h.Write([]byte(kind))
 	h.Write([]byte{0})
 	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // HashRecord is Hash for a Record under its own kind.

@@ -19,12 +19,22 @@ const DeltaCursor = "erp.changes"
 // skips changes. It returns how many mirror records changed. ERPs without
 // change reads (Features().Changes false) rely on snapshots; Delta does nothing.
 func Delta(ctx context.Context, db *state.DB, src erp.Source) (int, error) {
+	n, _, err := DeltaChanges(ctx, db, src)
+	return n, err
+}
+
+// DeltaChanges is Delta that also names the products the changes read
+// belong to, for ProjectOptions.Only. Records read again in the overlap
+// window are named even when they did not change; re-projecting them
+// changes nothing.
+func DeltaChanges(ctx context.Context, db *state.DB, src erp.Source) (int, ChangeSet, error) {
+	var cs ChangeSet
 	if !src.Features().Changes {
-		return 0, nil
+		return 0, cs, nil
 	}
 	cursor, _, err := db.Cursor(ctx, DeltaCursor)
 	if err != nil {
-		return 0, err
+		return 0, cs, err
 	}
 	changed := 0
 	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
@@ -40,11 +50,10 @@ func Delta(ctx context.Context, db *state.DB, src erp.Source) (int, error) {
 			if err != nil {
 				return err
 			}
-			hash, err := catalog.Hash(r.Kind(), r)
-			if err != nil {
-				return err
-			}
-			batch = append(batch, state.MirrorRecord{Kind: string(r.Kind()), Key: r.Key(), Hash: hash, Payload: payload})
+			hash := catalog.HashCanonical(r.Kind(), payload)
+			parent := mirrorParent(r)
+			cs.changed(r.Kind(), parent)
+			batch = append(batch, state.MirrorRecord{Kind: string(r.Kind()), Key: r.Key(), Hash: hash, Payload: payload, Parent: parent})
 			if len(batch) == mirrorBatch {
 				return flush()
 			}
@@ -58,5 +67,8 @@ func Delta(ctx context.Context, db *state.DB, src erp.Source) (int, error) {
 		}
 		return db.SetCursor(ctx, tx, DeltaCursor, next)
 	})
-	return changed, err
+	if err != nil {
+		return changed, ChangeSet{}, err
+	}
+	return changed, cs, nil
 }

@@ -111,6 +111,12 @@ type ProjectOptions struct {
 	DryRun bool
 	// Samples is how many changes to keep in the summary.
 	Samples int
+	// Only, when set and not All, projects only the products its SKUs
+	// belong to (see ChangeSet and projectChanged) instead of the whole
+	// mirror: the result for those products is the same as a full run's,
+	// and other items are left as they are. Rule changes and the periodic
+	// reconcile project everything (Only nil).
+	Only *ChangeSet
 }
 
 type itemInfo struct {
@@ -125,12 +131,35 @@ type itemInfo struct {
 
 func itemKey(k catalog.Kind, sku string) string { return string(k) + "\x00" + sku }
 
+// newItemInfo is what a projection needs to know of a stored item.
+func newItemInfo(it state.StoreItem) *itemInfo {
+	info := &itemInfo{shopID: it.ShopID, acked: it.AckedHash != "", desiredHash: it.DesiredHash, payload: it.DesiredPayload}
+	var env Envelope
+	if json.Unmarshal(it.DesiredPayload, &env) == nil {
+		info.inactive = env.Op != store.OpUpsert
+		switch catalog.Kind(it.Kind) {
+		case catalog.KindProduct, catalog.KindVariant:
+			var d store.ProductDoc
+			if json.Unmarshal(env.Doc, &d) == nil && !d.Active {
+				info.inactive = true
+			}
+		case catalog.KindStock:
+			var d store.StockDoc
+			info.zero = json.Unmarshal(env.Doc, &d) == nil && d.Quantity.IsZero()
+		}
+	}
+	return info
+}
+
 // Project recomputes one store's desired state from the mirror under the
 // store's rules and records the items whose desired state changed (they are
 // dirty now). Products that left the ERP or the scope get a deactivate (or
 // delete) item. All writes happen in one transaction; a run over the
 // deactivation limit writes nothing and returns ErrTooManyDeactivations.
 func Project(ctx context.Context, db *state.DB, st *Store, now time.Time, o ProjectOptions) (ProjectSummary, error) {
+	if o.Only != nil && !o.Only.All {
+		return projectChanged(ctx, db, st, now, o)
+	}
 	sum := ProjectSummary{Store: st.ID, Desired: map[catalog.Kind]int{}}
 	m, err := loadMirror(ctx, db, st)
 	if err != nil {
@@ -138,22 +167,7 @@ func Project(ctx context.Context, db *state.DB, st *Store, now time.Time, o Proj
 	}
 	items := map[string]*itemInfo{}
 	err = db.StreamStoreItems(ctx, st.ID, func(it state.StoreItem) error {
-		info := &itemInfo{shopID: it.ShopID, acked: it.AckedHash != "", desiredHash: it.DesiredHash, payload: it.DesiredPayload}
-		var env Envelope
-		if json.Unmarshal(it.DesiredPayload, &env) == nil {
-			info.inactive = env.Op != store.OpUpsert
-			switch catalog.Kind(it.Kind) {
-			case catalog.KindProduct, catalog.KindVariant:
-				var d store.ProductDoc
-				if json.Unmarshal(env.Doc, &d) == nil && !d.Active {
-					info.inactive = true
-				}
-			case catalog.KindStock:
-				var d store.StockDoc
-				info.zero = json.Unmarshal(env.Doc, &d) == nil && d.Quantity.IsZero()
-			}
-		}
-		items[itemKey(catalog.Kind(it.Kind), it.SKU)] = info
+		items[itemKey(catalog.Kind(it.Kind), it.SKU)] = newItemInfo(it)
 		return nil
 	})
 	if err != nil {
@@ -181,7 +195,7 @@ func Project(ctx context.Context, db *state.DB, st *Store, now time.Time, o Proj
 		if err := p.flush(ctx); err != nil {
 			return err
 		}
-		return p.checkShare()
+		return p.checkShare(ctx)
 	}
 	if o.DryRun {
 		return sum, run(nil)
@@ -203,13 +217,56 @@ type mirrorView struct {
 	reserved map[string]decimal.Decimal
 }
 
-func loadMirror(ctx context.Context, db *state.DB, st *Store) (*mirrorView, error) {
-	m := &mirrorView{
+func newMirrorView() *mirrorView {
+	return &mirrorView{
 		paths: map[string]string{}, cats: map[string]catalog.Category{},
 		regular: map[string]catalog.Price{}, sale: map[string]catalog.Price{},
 		stock: map[string][]catalog.StockLevel{}, variants: map[string][]catalog.Variant{},
 		images: map[string][]catalog.Image{},
 	}
+}
+
+func (m *mirrorView) addCategory(r catalog.Record) { c := r.(catalog.Category); m.cats[c.Code] = c }
+
+func (m *mirrorView) addVariant(r catalog.Record) {
+	v := r.(catalog.Variant)
+	m.variants[v.ProductSKU] = append(m.variants[v.ProductSKU], v)
+}
+
+func (m *mirrorView) addImage(r catalog.Record) {
+	i := r.(catalog.Image)
+	m.images[i.ProductSKU] = append(m.images[i.ProductSKU], i)
+}
+
+// priceAdder keeps the prices of the store's regular and sale lists.
+func (m *mirrorView) priceAdder(st *Store) func(catalog.Record) {
+	return func(r catalog.Record) {
+		p := r.(catalog.Price)
+		switch p.PriceList {
+		case st.Rules.Price.List:
+			m.regular[p.SKU] = p
+		case st.Rules.Price.SaleList:
+			m.sale[p.SKU] = p
+		}
+	}
+}
+
+// stockAdder keeps the stock levels of the store's warehouses.
+func (m *mirrorView) stockAdder(warehouses map[string]bool) func(catalog.Record) {
+	return func(r catalog.Record) {
+		s := r.(catalog.StockLevel)
+		if warehouses[s.Warehouse] {
+			m.stock[s.SKU] = append(m.stock[s.SKU], s)
+		}
+	}
+}
+
+func mirrorDecodeError(k catalog.Kind, key string, err error) error {
+	return fmt.Errorf("engine: mirror %s %q: %w", k, key, err)
+}
+
+func loadMirror(ctx context.Context, db *state.DB, st *Store) (*mirrorView, error) {
+	m := newMirrorView()
 	warehouses := map[string]bool{}
 	for _, w := range st.Rules.Stock.Warehouses {
 		warehouses[w] = true
@@ -218,7 +275,7 @@ func loadMirror(ctx context.Context, db *state.DB, st *Store) (*mirrorView, erro
 		return db.StreamMirror(ctx, string(k), func(r state.MirrorRecord) error {
 			rec, err := catalog.Decode(k, r.Payload)
 			if err != nil {
-				return fmt.Errorf("engine: mirror %s %q: %w", k, r.Key, err)
+				return mirrorDecodeError(k, r.Key, err)
 			}
 			fn(rec)
 			return nil
@@ -228,30 +285,11 @@ func loadMirror(ctx context.Context, db *state.DB, st *Store) (*mirrorView, erro
 		k  catalog.Kind
 		fn func(catalog.Record)
 	}{
-		{catalog.KindCategory, func(r catalog.Record) { c := r.(catalog.Category); m.cats[c.Code] = c }},
-		{catalog.KindPrice, func(r catalog.Record) {
-			p := r.(catalog.Price)
-			switch p.PriceList {
-			case st.Rules.Price.List:
-				m.regular[p.SKU] = p
-			case st.Rules.Price.SaleList:
-				m.sale[p.SKU] = p
-			}
-		}},
-		{catalog.KindStock, func(r catalog.Record) {
-			s := r.(catalog.StockLevel)
-			if warehouses[s.Warehouse] {
-				m.stock[s.SKU] = append(m.stock[s.SKU], s)
-			}
-		}},
-		{catalog.KindVariant, func(r catalog.Record) {
-			v := r.(catalog.Variant)
-			m.variants[v.ProductSKU] = append(m.variants[v.ProductSKU], v)
-		}},
-		{catalog.KindImage, func(r catalog.Record) {
-			i := r.(catalog.Image)
-			m.images[i.ProductSKU] = append(m.images[i.ProductSKU], i)
-		}},
+		{catalog.KindCategory, m.addCategory},
+		{catalog.KindPrice, m.priceAdder(st)},
+		{catalog.KindStock, m.stockAdder(warehouses)},
+		{catalog.KindVariant, m.addVariant},
+		{catalog.KindImage, m.addImage},
 	}
 	for _, s := range steps {
 		if err := each(s.k, s.fn); err != nil {
@@ -299,6 +337,9 @@ type projector struct {
 	parks []state.DesiredItem
 	// usedCats are the category codes in-scope products sit in.
 	usedCats map[string]bool
+	// partial is set when items holds only the items of the products
+	// projected (projectChanged), not all of the store's.
+	partial bool
 }
 
 const desiredBatch = 500
@@ -472,10 +513,7 @@ func (p *projector) put(ctx context.Context, k catalog.Kind, sku string, op stor
 	if err != nil {
 		return err
 	}
-	hash, err := catalog.Hash(k, env)
-	if err != nil {
-		return err
-	}
+	hash := catalog.HashCanonical(k, payload)
 	p.sum.Desired[k]++
 	key := itemKey(k, sku)
 	info := p.items[key]
@@ -553,9 +591,37 @@ func (p *projector) flush(ctx context.Context) error {
 
 // checkShare enforces MaxDeactivateShare over the store's active products,
 // variants and stocked items.
-func (p *projector) checkShare() error {
+func (p *projector) checkShare(ctx context.Context) error {
 	if p.o.Force {
 		return nil
+	}
+	hit := p.sum.Deactivated + p.sum.Zeroed
+	if hit == 0 {
+		return nil
+	}
+	base, err := p.inShop(ctx)
+	if err != nil {
+		return err
+	}
+	if base == 0 {
+		return nil
+	}
+	share := decimal.NewFromInt(int64(hit)).Div(decimal.NewFromInt(int64(base)))
+	if share.GreaterThan(p.st.MaxDeactivateShare) {
+		pct := func(d decimal.Decimal) string { return d.Mul(decimal.NewFromInt(100)).Round(1).String() + "%" }
+		return fmt.Errorf("%w: store %s: this run would deactivate %d and zero %d of %d items (%s), more than max_deactivate_share %s; "+
+			"an empty or broken ERP read is likelier than a real clear-out: check 'erpbridge plan --store %s', then rerun with --force if it is real",
+			ErrTooManyDeactivations, p.st.ID, p.sum.Deactivated, p.sum.Zeroed, base, pct(share), pct(p.st.MaxDeactivateShare), p.st.ID)
+	}
+	return nil
+}
+
+// inShop counts the store's products, variants and stock items that are in
+// the shop: from the items read, or from the database when only some were
+// read (projectChanged).
+func (p *projector) inShop(ctx context.Context) (int, error) {
+	if p.partial {
+		return p.db.CountInShop(ctx, p.st.ID, []string{string(catalog.KindProduct), string(catalog.KindVariant), string(catalog.KindStock)})
 	}
 	base := 0
 	for k, info := range p.items {
@@ -567,18 +633,7 @@ func (p *projector) checkShare() error {
 			}
 		}
 	}
-	hit := p.sum.Deactivated + p.sum.Zeroed
-	if base == 0 || hit == 0 {
-		return nil
-	}
-	share := decimal.NewFromInt(int64(hit)).Div(decimal.NewFromInt(int64(base)))
-	if share.GreaterThan(p.st.MaxDeactivateShare) {
-		pct := func(d decimal.Decimal) string { return d.Mul(decimal.NewFromInt(100)).Round(1).String() + "%" }
-		return fmt.Errorf("%w: store %s: this run would deactivate %d and zero %d of %d items (%s), more than max_deactivate_share %s; "+
-			"an empty or broken ERP read is likelier than a real clear-out: check 'erpbridge plan --store %s', then rerun with --force if it is real",
-			ErrTooManyDeactivations, p.st.ID, p.sum.Deactivated, p.sum.Zeroed, base, pct(share), pct(p.st.MaxDeactivateShare), p.st.ID)
-	}
-	return nil
+	return base, nil
 }
 
 // variantAxes are the option names the variants use, sorted, for ERPs that

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -41,6 +42,9 @@ type KindSummary struct {
 type SnapshotSummary struct {
 	Kinds    []KindSummary
 	Duration time.Duration
+	// Changes names the products whose mirror records were added, changed
+	// or removed, for ProjectOptions.Only.
+	Changes ChangeSet
 }
 
 // SnapshotOptions configure Snapshot.
@@ -80,7 +84,7 @@ func Snapshot(ctx context.Context, db *state.DB, src erp.Source, o SnapshotOptio
 	var sum SnapshotSummary
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		for _, k := range kinds {
-			ks, err := snapshotKind(ctx, db, tx, src, k, snapID, o)
+			ks, err := snapshotKind(ctx, db, tx, src, k, snapID, o, &sum.Changes)
 			if err != nil {
 				return err
 			}
@@ -97,6 +101,12 @@ func Snapshot(ctx context.Context, db *state.DB, src erp.Source, o SnapshotOptio
 
 type shortHash [16]byte
 
+// mirrorEntry is a mirror record's hash and whether this read saw its key.
+type mirrorEntry struct {
+	hash shortHash
+	seen bool
+}
+
 // mirrorHash keeps the first 128 bits of a hex content hash: enough to tell
 // changes apart, at half the memory of the full hash.
 func mirrorHash(hexHash string) shortHash {
@@ -111,18 +121,19 @@ func mirrorHash(hexHash string) shortHash {
 	return h
 }
 
-func snapshotKind(ctx context.Context, db *state.DB, tx *sqlx.Tx, src erp.Source, k catalog.Kind, snapID string, o SnapshotOptions) (KindSummary, error) {
+func snapshotKind(ctx context.Context, db *state.DB, tx *sqlx.Tx, src erp.Source, k catalog.Kind, snapID string, o SnapshotOptions, cs *ChangeSet) (KindSummary, error) {
 	ks := KindSummary{Kind: k}
-	existing := map[string]shortHash{}
+	// One map holds the mirror's hashes and marks the keys this read saw,
+	// so each key is kept once.
+	existing := map[string]mirrorEntry{}
 	err := db.MirrorHashes(ctx, string(k), func(key, hash string) error {
-		existing[key] = mirrorHash(hash)
+		existing[key] = mirrorEntry{hash: mirrorHash(hash)}
 		return nil
 	})
 	if err != nil {
 		return ks, fmt.Errorf("engine: reading mirror %s: %w", k, err)
 	}
 	before := len(existing)
-	seen := make(map[string]struct{}, len(existing))
 	batch := make([]state.MirrorRecord, 0, mirrorBatch)
 	flush := func() error {
 		if len(batch) == 0 {
@@ -139,31 +150,29 @@ func snapshotKind(ctx context.Context, db *state.DB, tx *sqlx.Tx, src erp.Source
 			return fmt.Errorf("engine: ERP adapter sent a %s while reading %s", r.Kind(), k)
 		}
 		key := r.Key()
-		if _, dup := seen[key]; dup {
+		old, had := existing[key]
+		if old.seen {
 			return fmt.Errorf("engine: ERP returned %s %q twice; check the profile's query for a missing join condition", k, key)
 		}
-		seen[key] = struct{}{}
+		existing[key] = mirrorEntry{hash: old.hash, seen: true}
 		ks.Read++
 		payload, err := catalog.Canonical(r)
 		if err != nil {
 			return err
 		}
-		hash, err := catalog.Hash(k, r)
-		if err != nil {
-			return err
-		}
-		old, had := existing[key]
-		delete(existing, key)
+		hash := catalog.HashCanonical(k, payload)
 		switch {
 		case !had:
 			ks.Added++
-		case old != mirrorHash(hash):
+		case old.hash != mirrorHash(hash):
 			ks.Changed++
 		default:
 			ks.Unchanged++
 			return nil
 		}
-		batch = append(batch, state.MirrorRecord{Kind: string(k), Key: key, Hash: hash, Payload: payload, SnapshotID: snapID})
+		parent := mirrorParent(r)
+		cs.changed(k, parent)
+		batch = append(batch, state.MirrorRecord{Kind: string(k), Key: key, Hash: hash, Payload: payload, SnapshotID: snapID, Parent: parent})
 		if len(batch) == mirrorBatch {
 			if err := flush(); err != nil {
 				return err
@@ -180,7 +189,11 @@ func snapshotKind(ctx context.Context, db *state.DB, tx *sqlx.Tx, src erp.Source
 	if err := flush(); err != nil {
 		return ks, err
 	}
-	ks.Removed = len(existing)
+	for _, e := range existing {
+		if !e.seen {
+			ks.Removed++
+		}
+	}
 	if ks.Removed > 0 && !o.Force && before > 0 {
 		share := decimal.NewFromInt(int64(ks.Removed)).Div(decimal.NewFromInt(int64(before)))
 		if share.GreaterThan(o.MaxRemoveShare) {
@@ -191,9 +204,13 @@ func snapshotKind(ctx context.Context, db *state.DB, tx *sqlx.Tx, src erp.Source
 	}
 	if ks.Removed > 0 {
 		keys := make([]string, 0, ks.Removed)
-		for key := range existing {
-			keys = append(keys, key)
+		for key, e := range existing {
+			if !e.seen {
+				keys = append(keys, key)
+				cs.removed(k, key)
+			}
 		}
+		sort.Strings(keys)
 		for i := 0; i < len(keys); i += mirrorBatch {
 			end := min(i+mirrorBatch, len(keys))
 			if _, err := db.DeleteMirror(ctx, tx, string(k), keys[i:end]); err != nil {

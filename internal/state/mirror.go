@@ -2,8 +2,10 @@ package state
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -25,6 +27,10 @@ type MirrorRecord struct {
 	UpdatedAt time.Time
 	// SnapshotID names the ERP read that last changed the record.
 	SnapshotID string
+	// Parent is the SKU the record belongs to: a product's own SKU, a
+	// variant's or image's product SKU, the SKU a price or stock level is
+	// for; empty for other kinds. MirrorByParents finds records by it.
+	Parent string
 }
 
 // UpsertMirror inserts records that are new and updates those whose hash
@@ -33,13 +39,14 @@ type MirrorRecord struct {
 // from InTx or nil for the pool.
 func (db *DB) UpsertMirror(ctx context.Context, x sqlx.ExtContext, recs []MirrorRecord) (changed int, err error) {
 	x = db.ext(x)
-	query := db.q(`INSERT INTO mirror (kind, key, hash, payload, first_seen, updated_at, snapshot_id)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+	query := db.q(`INSERT INTO mirror (kind, key, hash, payload, first_seen, updated_at, snapshot_id, parent)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (kind, key) DO UPDATE SET
 	hash = excluded.hash,
 	payload = excluded.payload,
 	updated_at = excluded.updated_at,
-	snapshot_id = excluded.snapshot_id
+	snapshot_id = excluded.snapshot_id,
+	parent = excluded.parent
 WHERE mirror.hash <> excluded.hash`)
 	now := db.tv(db.now())
 	for _, r := range recs {
@@ -50,7 +57,7 @@ WHERE mirror.hash <> excluded.hash`)
 		if err != nil {
 			return changed, err
 		}
-		res, err := x.ExecContext(ctx, query, r.Kind, r.Key, r.Hash, payload, now, now, r.SnapshotID)
+		res, err := x.ExecContext(ctx, query, r.Kind, r.Key, r.Hash, payload, now, now, r.SnapshotID, r.Parent)
 		if err != nil {
 			return changed, fmt.Errorf("state: upsert mirror %s/%s: %w", r.Kind, r.Key, err)
 		}
@@ -63,27 +70,84 @@ WHERE mirror.hash <> excluded.hash`)
 	return changed, nil
 }
 
+// mirrorCols are the columns scanMirror reads.
+const mirrorCols = `kind, key, hash, payload, first_seen, updated_at, snapshot_id, parent`
+
+func scanMirror(rows *sql.Rows) (MirrorRecord, error) {
+	var r MirrorRecord
+	err := rows.Scan(&r.Kind, &r.Key, &r.Hash, (*[]byte)(&r.Payload),
+		timeDest{&r.FirstSeen}, timeDest{&r.UpdatedAt}, &r.SnapshotID, &r.Parent)
+	return r, err
+}
+
 // StreamMirror calls fn for every mirror record of kind, in key order, one
 // row at a time. It stops at the first error from fn and returns it.
 func (db *DB) StreamMirror(ctx context.Context, kind string, fn func(MirrorRecord) error) error {
-	rows, err := db.x.QueryContext(ctx, db.q(`SELECT kind, key, hash, payload, first_seen, updated_at, snapshot_id
+	rows, err := db.x.QueryContext(ctx, db.q(`SELECT `+mirrorCols+`
 FROM mirror WHERE kind = ? ORDER BY key`), kind)
 	if err != nil {
 		return fmt.Errorf("state: stream mirror %s: %w", kind, err)
 	}
+	return eachMirror(rows, "stream mirror "+kind, fn)
+}
+
+func eachMirror(rows *sql.Rows, what string, fn func(MirrorRecord) error) error {
 	defer rows.Close()
 	for rows.Next() {
-		var r MirrorRecord
-		if err := rows.Scan(&r.Kind, &r.Key, &r.Hash, (*[]byte)(&r.Payload),
-			timeDest{&r.FirstSeen}, timeDest{&r.UpdatedAt}, &r.SnapshotID); err != nil {
-			return fmt.Errorf("state: stream mirror %s: %w", kind, err)
+		r, err := scanMirror(rows)
+		if err != nil {
+			return fmt.Errorf("state: %s: %w", what, err)
 		}
 		if err := fn(r); err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("state: stream mirror %s: %w", kind, err)
+		return fmt.Errorf("state: %s: %w", what, err)
+	}
+	return nil
+}
+
+// lookupChunk is how many values one IN list of MirrorByKeys,
+// MirrorByParents and StoreItemsBySKU holds (below SQLite's and
+// PostgreSQL's parameter limits).
+const lookupChunk = 500
+
+// MirrorByKeys calls fn for the mirror records of kind with the given keys
+// (keys that do not exist are skipped), in no particular order. It stops at
+// the first error from fn and returns it.
+func (db *DB) MirrorByKeys(ctx context.Context, kind string, keys []string, fn func(MirrorRecord) error) error {
+	return db.mirrorIn(ctx, kind, "key", keys, fn)
+}
+
+// MirrorByParents calls fn for the mirror records of kind whose Parent is
+// one of parents, in no particular order. It stops at the first error from
+// fn and returns it.
+func (db *DB) MirrorByParents(ctx context.Context, kind string, parents []string, fn func(MirrorRecord) error) error {
+	return db.mirrorIn(ctx, kind, "parent", parents, fn)
+}
+
+// mirrorIn reads the records of kind whose column (key or parent, never
+// caller input) is in vals, chunk by chunk. There is no ORDER BY: sorting
+// by key would make SQLite walk the whole kind in primary key order instead
+// of looking the values up in the mirror_parent index.
+func (db *DB) mirrorIn(ctx context.Context, kind, column string, vals []string, fn func(MirrorRecord) error) error {
+	for i := 0; i < len(vals); i += lookupChunk {
+		chunk := vals[i:min(i+lookupChunk, len(vals))]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, kind)
+		for _, v := range chunk {
+			args = append(args, v)
+		}
+		query := db.q(`SELECT ` + mirrorCols + ` FROM mirror WHERE kind = ? AND ` + column + ` IN (?` +
+			strings.Repeat(", ?", len(chunk)-1) + `)`)
+		rows, err := db.x.QueryContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("state: mirror %s by %s: %w", kind, column, err)
+		}
+		if err := eachMirror(rows, "mirror "+kind+" by "+column, fn); err != nil {
+			return err
+		}
 	}
 	return nil
 }

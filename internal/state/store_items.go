@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -82,8 +83,44 @@ func scanStoreItem(sc interface{ Scan(...any) error }) (StoreItem, error) {
 // changed. x is a transaction from InTx or nil for the pool.
 func (db *DB) SetDesired(ctx context.Context, x sqlx.ExtContext, items []DesiredItem) (dirtied int, err error) {
 	x = db.ext(x)
-	query := db.q(`INSERT INTO store_items (store, kind, sku, desired_hash, desired_payload, next_attempt_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+	now := db.tv(db.now())
+	type row struct {
+		it      DesiredItem
+		payload string
+	}
+	// Several rows per statement: one round trip and one statement per
+	// chunk instead of per item. A statement must not name a row twice, so
+	// an item whose key is already in the chunk starts the next one, and
+	// items are applied in order as one statement each would.
+	var chunks [][]row
+	var cur []row
+	inCur := map[[3]string]bool{}
+	for _, it := range items {
+		if it.Store == "" || it.Kind == "" || it.SKU == "" || it.Hash == "" {
+			return dirtied, fmt.Errorf("state: desired item %q/%q/%q: store, kind, sku and hash are required", it.Store, it.Kind, it.SKU)
+		}
+		payload, err := jsonArg("desired payload of "+it.Store+"/"+it.Kind+"/"+it.SKU, it.Payload, "null")
+		if err != nil {
+			return dirtied, err
+		}
+		k := [3]string{it.Store, it.Kind, it.SKU}
+		if inCur[k] || len(cur) == setDesiredChunk {
+			chunks, cur = append(chunks, cur), nil
+			clear(inCur)
+		}
+		inCur[k] = true
+		cur = append(cur, row{it, payload})
+	}
+	if len(cur) > 0 {
+		chunks = append(chunks, cur)
+	}
+	for _, chunk := range chunks {
+		args := make([]any, 0, 7*len(chunk))
+		for _, r := range chunk {
+			args = append(args, r.it.Store, r.it.Kind, r.it.SKU, r.it.Hash, r.payload, now, now)
+		}
+		query := db.q(`INSERT INTO store_items (store, kind, sku, desired_hash, desired_payload, next_attempt_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)` + strings.Repeat(`, (?, ?, ?, ?, ?, ?, ?)`, len(chunk)-1) + `
 ON CONFLICT (store, kind, sku) DO UPDATE SET
 	desired_hash = excluded.desired_hash,
 	desired_payload = excluded.desired_payload,
@@ -94,27 +131,23 @@ ON CONFLICT (store, kind, sku) DO UPDATE SET
 	parked_reason = '',
 	updated_at = excluded.updated_at
 WHERE store_items.desired_hash <> excluded.desired_hash`)
-	now := db.tv(db.now())
-	for _, it := range items {
-		if it.Store == "" || it.Kind == "" || it.SKU == "" || it.Hash == "" {
-			return dirtied, fmt.Errorf("state: desired item %q/%q/%q: store, kind, sku and hash are required", it.Store, it.Kind, it.SKU)
-		}
-		payload, err := jsonArg("desired payload of "+it.Store+"/"+it.Kind+"/"+it.SKU, it.Payload, "null")
+		first := chunk[0].it
+		res, err := x.ExecContext(ctx, query, args...)
 		if err != nil {
-			return dirtied, err
-		}
-		res, err := x.ExecContext(ctx, query, it.Store, it.Kind, it.SKU, it.Hash, payload, now, now)
-		if err != nil {
-			return dirtied, fmt.Errorf("state: set desired %s/%s/%s: %w", it.Store, it.Kind, it.SKU, err)
+			return dirtied, fmt.Errorf("state: set desired %s/%s/%s and %d more: %w", first.Store, first.Kind, first.SKU, len(chunk)-1, err)
 		}
 		n, err := res.RowsAffected()
 		if err != nil {
-			return dirtied, fmt.Errorf("state: set desired %s/%s/%s: %w", it.Store, it.Kind, it.SKU, err)
+			return dirtied, fmt.Errorf("state: set desired %s/%s/%s and %d more: %w", first.Store, first.Kind, first.SKU, len(chunk)-1, err)
 		}
 		dirtied += int(n)
 	}
 	return dirtied, nil
 }
+
+// setDesiredChunk is how many items one SetDesired statement writes (7
+// parameters each, far below SQLite's and PostgreSQL's limits).
+const setDesiredChunk = 200
 
 // Dirty returns up to limit items of store that are due for a push: desired
 // hash differs from the acknowledged one (or none was acknowledged), not
@@ -383,4 +416,60 @@ func (db *DB) ForgetStore(ctx context.Context, store string, cursors ...string) 
 		}
 		return nil
 	})
+}
+
+// StoreItemsBySKU calls fn for every item of store of one of kinds whose
+// SKU is one of skus. It stops at the first error from fn and returns it.
+func (db *DB) StoreItemsBySKU(ctx context.Context, store string, kinds, skus []string, fn func(StoreItem) error) error {
+	if len(kinds) == 0 {
+		return nil
+	}
+	for i := 0; i < len(skus); i += lookupChunk {
+		chunk := skus[i:min(i+lookupChunk, len(skus))]
+		args := make([]any, 0, len(chunk)+len(kinds)+1)
+		args = append(args, store)
+		for _, k := range kinds {
+			args = append(args, k)
+		}
+		for _, s := range chunk {
+			args = append(args, s)
+		}
+		// Naming the kinds lets the (store, kind, sku) key find the rows.
+		rows, err := db.x.QueryContext(ctx, db.q(`SELECT `+storeItemCols+` FROM store_items
+WHERE store = ? AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)
+AND sku IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY kind, sku`), args...)
+		if err != nil {
+			return fmt.Errorf("state: items of %s by SKU: %w", store, err)
+		}
+		items, err := collectStoreItems(rows, "items of "+store+" by SKU")
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if err := fn(it); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// CountInShop counts the items of store of the given kinds that are in the
+// shop: acknowledged at least once or bound to a shop id.
+func (db *DB) CountInShop(ctx context.Context, store string, kinds []string) (int, error) {
+	if len(kinds) == 0 {
+		return 0, nil
+	}
+	args := []any{store}
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	var n int
+	err := db.x.GetContext(ctx, &n, db.q(`SELECT count(*) FROM store_items
+WHERE store = ? AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)
+AND ((acked_hash IS NOT NULL AND acked_hash <> '') OR shop_id <> '')`), args...)
+	if err != nil {
+		return 0, fmt.Errorf("state: count items in shop of %s: %w", store, err)
+	}
+	return n, nil
 }

@@ -47,6 +47,8 @@ func runSuite(t *testing.T, open opener) {
 		{"InTx", testInTx},
 		{"Mirror", testMirror},
 		{"MirrorStreamStops", testMirrorStreamStops},
+		{"MirrorLookups", testMirrorLookups},
+		{"SetDesiredChunks", testSetDesiredChunks},
 		{"StoreItems", testStoreItems},
 		{"AckStaleHash", testAckStaleHash},
 		{"StoreItemsParking", testStoreItemsParking},
