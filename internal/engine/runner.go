@@ -37,6 +37,10 @@ type Runner struct {
 	sched    gocron.Scheduler
 	nudges   chan struct{}
 	done     chan struct{}
+	// projected is set after the first full projection; reserved holds the
+	// hub reservations that projection saw.
+	projected bool
+	reserved  map[string]decimal.Decimal
 }
 
 // Start schedules the jobs and returns at once; a first snapshot runs
@@ -127,7 +131,10 @@ func (r *Runner) nudgeLoop() {
 		case <-r.nudges:
 		}
 		r.mu.Lock()
-		err := r.projectAll(ctx, false)
+		changes, err := r.reservationChanges(ctx)
+		if err == nil && !changes.Empty() {
+			err = r.projectAll(ctx, &changes, false)
+		}
 		r.mu.Unlock()
 		if err != nil && ctx.Err() == nil {
 			r.Log.Error("projection after a reservation change failed", slog.Any("err", err))
@@ -161,14 +168,17 @@ func (r *Runner) Circuit(store string) string {
 func (r *Runner) delta(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n, err := Delta(ctx, r.DB, r.ERP)
+	n, changes, err := DeltaChanges(ctx, r.DB, r.ERP)
 	if err != nil || n == 0 {
 		return err
 	}
 	r.Log.Info("ERP changes read", slog.Int("changed", n))
-	return r.projectAll(ctx, false)
+	return r.projectAll(ctx, &changes, false)
 }
 
+// snapshot reads the ERP; the first one after start projects every store in
+// full (rules may have changed while the hub was down), later ones only the
+// products that changed.
 func (r *Runner) snapshot(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -181,23 +191,54 @@ func (r *Runner) snapshot(ctx context.Context) error {
 		changed += k.Added + k.Changed + k.Removed
 	}
 	r.Log.Info("ERP snapshot read", slog.Int("changed", changed), slog.Duration("took", sum.Duration))
-	return r.projectAll(ctx, false)
+	only := &sum.Changes
+	if !r.projected {
+		only = nil
+	}
+	return r.projectAll(ctx, only, false)
 }
 
-// reconcile reads a snapshot and pushes every item of every store again,
-// repairing drift made in the shops.
+// reconcile reads a snapshot, projects every store in full and pushes every
+// item again, repairing drift made in the shops and opening or closing sale
+// windows.
 func (r *Runner) reconcile(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, err := Snapshot(ctx, r.DB, r.ERP, SnapshotOptions{MaxRemoveShare: r.MaxRemoveShare}); err != nil {
 		return err
 	}
-	return r.projectAll(ctx, true)
+	return r.projectAll(ctx, nil, true)
 }
 
-// projectAll projects every store; one store's refusal (too many
-// deactivations) is logged and does not stop the others.
-func (r *Runner) projectAll(ctx context.Context, reset bool) error {
+// reservationChanges names the SKUs whose hub reservations changed since the
+// last projection (orders accepted or released).
+func (r *Runner) reservationChanges(ctx context.Context) (ChangeSet, error) {
+	cur, err := r.DB.ReservedBySKU(ctx)
+	if err != nil {
+		return ChangeSet{}, err
+	}
+	cs := ChangeSet{SKUs: map[string]struct{}{}}
+	for sku, q := range cur {
+		if old, ok := r.reserved[sku]; !ok || !old.Equal(q) {
+			cs.SKUs[sku] = struct{}{}
+		}
+	}
+	for sku := range r.reserved {
+		if _, ok := cur[sku]; !ok {
+			cs.SKUs[sku] = struct{}{}
+		}
+	}
+	return cs, nil
+}
+
+// projectAll projects every store, in full when only is nil, else the
+// products only names; one store's refusal (too many deactivations) is
+// logged and does not stop the others.
+func (r *Runner) projectAll(ctx context.Context, only *ChangeSet, reset bool) error {
+	reserved, err := r.DB.ReservedBySKU(ctx)
+	if err != nil {
+		return err
+	}
 	var errs []error
 	for _, st := range r.Stores {
 		if reset {
@@ -206,7 +247,7 @@ func (r *Runner) projectAll(ctx context.Context, reset bool) error {
 				continue
 			}
 		}
-		sum, err := Project(ctx, r.DB, st, r.Now(), ProjectOptions{})
+		sum, err := Project(ctx, r.DB, st, r.Now(), ProjectOptions{Only: only})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("store %s: %w", st.ID, err))
 			continue
@@ -216,5 +257,9 @@ func (r *Runner) projectAll(ctx context.Context, reset bool) error {
 				slog.Int("parked", sum.Parked))
 		}
 	}
+	if only == nil && len(errs) == 0 {
+		r.projected = true
+	}
+	r.reserved = reserved
 	return errors.Join(errs...)
 }
