@@ -15,6 +15,7 @@ import (
 	"github.com/erpbridge/erpbridge/internal/catalog"
 	"github.com/erpbridge/erpbridge/internal/erp"
 	"github.com/erpbridge/erpbridge/internal/fault"
+	"github.com/erpbridge/erpbridge/internal/metrics"
 	"github.com/erpbridge/erpbridge/internal/project"
 	"github.com/erpbridge/erpbridge/internal/state"
 	"github.com/erpbridge/erpbridge/internal/store"
@@ -493,5 +494,36 @@ func TestPusherRateFromStoreConfig(t *testing.T) {
 	st.Features.Rate, st.Features.Burst = 0, 0
 	if p := NewPusher(b.db, &st, PusherOptions{}); p.limiter.Limit() != 50 {
 		t.Errorf("unlimited adapter with a configured rate: limit %v, want 50", p.limiter.Limit())
+	}
+}
+
+// TestPushFeedsMetrics: a push run shows in the Prometheus metrics.
+func TestPushFeedsMetrics(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.st.ID = "metrics-test" // its own label values, apart from parallel tests
+	b.snapshot(t)
+	b.sync(t)
+	families, err := metrics.New(b.db, []string{b.st.ID}, nil, 0).Gatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range families {
+		if f.GetName() != "erpbridge_pushed_items_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["store"] == "metrics-test" && labels["kind"] == "product" && labels["result"] == "ok" && m.GetCounter().GetValue() >= 2 {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Fatal("erpbridge_pushed_items_total{store=metrics-test,kind=product,result=ok} not fed by the push")
 	}
 }

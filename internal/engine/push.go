@@ -14,6 +14,7 @@ import (
 
 	"github.com/erpbridge/erpbridge/internal/catalog"
 	"github.com/erpbridge/erpbridge/internal/fault"
+	"github.com/erpbridge/erpbridge/internal/metrics"
 	"github.com/erpbridge/erpbridge/internal/state"
 	"github.com/erpbridge/erpbridge/internal/store"
 )
@@ -116,6 +117,8 @@ func NewPusher(db *state.DB, st *Store, o PusherOptions) *Pusher {
 			return c == fault.PermanentClass || c == fault.RateLimitedClass
 		},
 		OnStateChange: func(name string, from, to gobreaker.State) {
+			metrics.SetCircuit(name, map[gobreaker.State]int{gobreaker.StateClosed: metrics.CircuitClosed,
+				gobreaker.StateHalfOpen: metrics.CircuitHalfOpen, gobreaker.StateOpen: metrics.CircuitOpen}[to])
 			o.Logger.Warn("store circuit changed", slog.String("store", name),
 				slog.String("from", from.String()), slog.String("to", to.String()))
 		},
@@ -252,8 +255,19 @@ func (p *Pusher) batch(ctx context.Context, k catalog.Kind, due []state.StoreIte
 		}
 		return res, err
 	})
+	took := time.Since(start)
 	p.log.Debug("pushed batch", slog.String("store", p.st.ID), slog.String("kind", string(k)),
-		slog.Int("items", len(items)), slog.Duration("took", time.Since(start)), slog.Any("err", err))
+		slog.Int("items", len(items)), slog.Duration("took", took), slog.Any("err", err))
+	failed := 0
+	if err != nil {
+		failed = len(items)
+	}
+	for _, r := range results {
+		if r.Err != nil {
+			failed++
+		}
+	}
+	metrics.ObservePush(p.st.ID, string(k), took, len(items), failed)
 	if err != nil {
 		return p.batchFailed(ctx, batch, err, sum)
 	}
@@ -389,6 +403,7 @@ func (p *Pusher) slowDown(after time.Duration) {
 	if after <= 0 {
 		after = time.Second
 	}
+	metrics.ObserveRateLimitWait(p.st.ID, after)
 	if until := time.Now().Add(after); until.After(p.pauseUntil) {
 		p.pauseUntil = until
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/erpbridge/erpbridge/internal/config"
 	"github.com/erpbridge/erpbridge/internal/erp"
+	"github.com/erpbridge/erpbridge/internal/metrics"
 	"github.com/erpbridge/erpbridge/internal/state"
 )
 
@@ -168,9 +169,14 @@ func (r *Runner) Circuit(store string) string {
 func (r *Runner) delta(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	start := time.Now()
 	n, changes, err := DeltaChanges(ctx, r.DB, r.ERP)
-	if err != nil || n == 0 {
+	if err != nil {
 		return err
+	}
+	metrics.ObserveERPRead("delta", time.Since(start), n)
+	if n == 0 {
+		return nil
 	}
 	r.Log.Info("ERP changes read", slog.Int("changed", n))
 	return r.projectAll(ctx, &changes, false)
@@ -191,6 +197,11 @@ func (r *Runner) snapshot(ctx context.Context) error {
 		changed += k.Added + k.Changed + k.Removed
 	}
 	r.Log.Info("ERP snapshot read", slog.Int("changed", changed), slog.Duration("took", sum.Duration))
+	read := 0
+	for _, k := range sum.Kinds {
+		read += k.Read
+	}
+	metrics.ObserveERPRead("snapshot", sum.Duration, read)
 	only := &sum.Changes
 	if !r.projected {
 		only = nil

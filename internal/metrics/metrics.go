@@ -4,9 +4,8 @@
 // latency, rate-limit waits, circuit state) behind a small API the engine
 // calls.
 //
-// The engine metrics (ObservePush, ObserveRateLimitWait, SetCircuit,
-// ObserveERPRead) are defined and exported but not yet fed: until the
-// engine calls these functions their series stay absent.
+// The engine feeds its metrics through ObservePush, ObserveRateLimitWait,
+// SetCircuit and ObserveERPRead; a series appears with its first event.
 package metrics
 
 import (
