@@ -14,17 +14,11 @@ import (
 // DeltaCursor names the state cursor of the ERP change reads.
 const DeltaCursor = "erp.changes"
 
-// Delta reads what changed in the ERP since the stored cursor into the mirror
-// and stores the ERP's next cursor in the same transaction, so a crash never
-// skips changes. It returns how many mirror records changed. ERPs without
-// change reads (Features().Changes false) rely on snapshots; Delta does nothing.
-func Delta(ctx context.Context, db *state.DB, src erp.Source) (int, error) {
-	n, _, err := DeltaChanges(ctx, db, src)
-	return n, err
-}
-
-// DeltaChanges is Delta that also names the products the changes read
-// belong to, for ProjectOptions.Only. Records read again in the overlap
+// DeltaChanges reads what changed in the ERP since the stored cursor into
+// the mirror and stores the ERP's next cursor in the same transaction, so a
+// crash never skips changes. It returns how many mirror records changed and
+// names the products they belong to, for ProjectOptions.Only. ERPs without
+// change reads (Features().Changes false) rely on snapshots: nothing happens. Records read again in the overlap
 // window are named even when they did not change; re-projecting them
 // changes nothing.
 func DeltaChanges(ctx context.Context, db *state.DB, src erp.Source) (int, ChangeSet, error) {

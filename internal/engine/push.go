@@ -126,10 +126,6 @@ func NewPusher(db *state.DB, st *Store, o PusherOptions) *Pusher {
 	return p
 }
 
-// Circuit returns the state of the store's circuit breaker: closed,
-// half-open or open.
-func (p *Pusher) Circuit() string { return p.breaker.State().String() }
-
 // Backoff is the default retry wait: 1 s doubling per attempt up to 10
 // minutes, with ±20% jitter so retries of many items spread out.
 func Backoff(attempts int) time.Duration {

@@ -33,7 +33,6 @@ type Runner struct {
 	Now            func() time.Time
 
 	mu       sync.Mutex // serializes mirror reads and projections
-	pushers  map[string]*Pusher
 	pushJobs []gocron.Job
 	sched    gocron.Scheduler
 	nudges   chan struct{}
@@ -58,7 +57,6 @@ func (r *Runner) Start() error {
 		return err
 	}
 	r.sched = s
-	r.pushers = map[string]*Pusher{}
 	add := func(name string, sc config.Schedule, fn func(context.Context) error, now bool) error {
 		if sc.Off() {
 			r.Log.Info("job off", slog.String("job", name))
@@ -95,7 +93,6 @@ func (r *Runner) Start() error {
 	}
 	for _, st := range r.Stores {
 		p := NewPusher(r.DB, st, PusherOptions{Logger: r.Log, Now: r.Now})
-		r.pushers[st.ID] = p
 		errs = append(errs, add("push:"+st.ID, r.Schedules.Push, func(ctx context.Context) error {
 			_, err := p.Run(ctx)
 			return err
@@ -156,14 +153,6 @@ func (r *Runner) Stop() error {
 	}
 	close(r.done)
 	return r.sched.Shutdown()
-}
-
-// Circuit returns a store's circuit breaker state ("" for an unknown store).
-func (r *Runner) Circuit(store string) string {
-	if p := r.pushers[store]; p != nil {
-		return p.Circuit()
-	}
-	return ""
 }
 
 func (r *Runner) delta(ctx context.Context) error {

@@ -68,9 +68,6 @@ func NewProducts(eanBySKU map[string]string) *Products {
 	return p
 }
 
-// Len returns how many SKUs the index holds.
-func (p *Products) Len() int { return len(p.skus) }
-
 // Resolve returns the ERP SKU for a line sold as sku with ean: sku itself
 // when the ERP has it, else the ERP product with that EAN.
 func (p *Products) Resolve(sku, ean string) (string, bool) {

@@ -293,29 +293,6 @@ func (s *Source) InstallStaging(ctx context.Context) error {
 	return nil
 }
 
-// InstallStaging connects with driver and dsn and creates the staging tables.
-func InstallStaging(ctx context.Context, driver, dsn string, opt Options) error {
-	opt = opt.withDefaults()
-	if err := opt.validate(); err != nil {
-		return err
-	}
-	d, err := dialectFor(driver)
-	if err != nil {
-		return err
-	}
-	db, err := Open(driver, dsn, opt.SQLiteAttach, 1)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	for _, st := range stagingStatements(d.name, newStagingNames(opt.StagingSchema, opt.StagingPrefix)) {
-		if _, err := db.ExecContext(ctx, st); err != nil {
-			return fmt.Errorf("sqlerp: install staging tables: %w\n%s", err, st)
-		}
-	}
-	return nil
-}
-
 // dbTime is t (UTC) as a parameter for a staging timestamp column.
 func (s *Source) dbTime(t time.Time) any {
 	if t.IsZero() {

@@ -235,13 +235,6 @@ func (sm *ShopMap) Delete(storeID string) {
 	delete(sm.m, storeID)
 }
 
-// IDs returns the store ids that have a shop, sorted.
-func (sm *ShopMap) IDs() []string {
-	sm.mu.Lock()
-	defer sm.mu.Unlock()
-	return slices.Sorted(maps.Keys(sm.m))
-}
-
 // Shops is the process-wide map the "memory" factory takes its shops from.
 var Shops = &ShopMap{}
 
