@@ -31,6 +31,7 @@ import (
 	"github.com/erpbridge/erpbridge/internal/catalog"
 	"github.com/erpbridge/erpbridge/internal/config"
 	"github.com/erpbridge/erpbridge/internal/engine"
+	"github.com/erpbridge/erpbridge/internal/erp"
 	"github.com/erpbridge/erpbridge/internal/erp/erptest/erpdata"
 	"github.com/erpbridge/erpbridge/internal/httpapi"
 	"github.com/erpbridge/erpbridge/internal/hub"
@@ -146,7 +147,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer h.Close()
-	if st, ok := h.ERP.(interface{ InstallStaging(context.Context) error }); ok {
+	if st, ok := h.ERP.(erp.Staging); ok {
 		if err := st.InstallStaging(ctx); err != nil {
 			return err
 		}
