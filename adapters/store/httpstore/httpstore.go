@@ -37,25 +37,25 @@ const (
 // Connection is the adapter's connection options.
 type Connection struct {
 	// URL is the shop's protocol base URL; endpoints are {url}/v1/...
-	URL string `yaml:"url" required:"true"`
+	URL string `yaml:"url" required:"true" doc:"The shop's protocol base URL; endpoints are URL/v1/... (docs/store-protocol.md)."`
 	// BatchSize is the most items per PUT /v1/items; it must not exceed the
 	// shop's declared maximum.
-	BatchSize int `yaml:"batch_size" default:"500"`
+	BatchSize int `yaml:"batch_size" default:"500" doc:"Most items per PUT /v1/items; must not exceed the shop's declared maximum."`
 	// PageSize is the limit asked for on list requests (at most 500).
-	PageSize int `yaml:"page_size" default:"100"`
+	PageSize int `yaml:"page_size" default:"100" doc:"Limit asked for on list requests (at most 500)."`
 	// Timeout bounds each request.
-	Timeout config.Duration `yaml:"timeout" default:"30s"`
+	Timeout config.Duration `yaml:"timeout" default:"30s" doc:"Time limit of one HTTP request."`
 	// ReplayWindow is how far a webhook's timestamp may be from our clock.
-	ReplayWindow config.Duration `yaml:"replay_window" default:"5m"`
+	ReplayWindow config.Duration `yaml:"replay_window" default:"5m" doc:"How far a webhook's timestamp may be from the hub's clock."`
 }
 
 // Credentials are the adapter's secrets.
 type Credentials struct {
 	// Token is the bearer token the shop expects.
-	Token string `yaml:"token" required:"true"`
+	Token string `yaml:"token" required:"true" doc:"Bearer token the shop expects."`
 	// WebhookSecret is the shared secret of webhook signatures; without it
 	// every webhook is rejected.
-	WebhookSecret string `yaml:"webhook_secret"`
+	WebhookSecret string `yaml:"webhook_secret" doc:"Shared secret of the webhook signatures. Empty: every webhook is refused."`
 }
 
 func init() {

@@ -56,20 +56,20 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 // Connection is the memory store's connection options.
 type Connection struct {
 	// BatchSize is the most items one Push takes.
-	BatchSize int `yaml:"batch_size" default:"100"`
+	BatchSize int `yaml:"batch_size" default:"100" doc:"Most items one push takes."`
 	// Basis is the price basis the shop takes: gross, net or either.
-	Basis string `yaml:"basis" default:"gross"`
+	Basis string `yaml:"basis" default:"gross" doc:"Price basis the shop takes: gross, net or either."`
 	// IntegerStock makes the shop take whole stock quantities only.
-	IntegerStock bool `yaml:"integer_stock"`
+	IntegerStock bool `yaml:"integer_stock" doc:"The shop takes whole stock quantities only."`
 	// Currency is the currency the shop sells in.
-	Currency string `yaml:"currency" default:"PLN"`
+	Currency string `yaml:"currency" default:"PLN" doc:"Currency the shop sells in."`
 	// MaxVariantAxes is how many variant axes a product may have; 0 makes
 	// a shop without variants (variants are pushed as products).
-	MaxVariantAxes int `yaml:"max_variant_axes" default:"3"`
+	MaxVariantAxes int `yaml:"max_variant_axes" default:"3" doc:"Variant axes a product may have; 0 makes a shop without variants."`
 	// OrderPageSize is how many orders one Orders page holds.
-	OrderPageSize int `yaml:"order_page_size" default:"50"`
+	OrderPageSize int `yaml:"order_page_size" default:"50" doc:"Orders per page."`
 	// Latency is how long every API request of the shop takes.
-	Latency Duration `yaml:"latency"`
+	Latency Duration `yaml:"latency" doc:"How long every request to the shop takes (to simulate a slow shop)."`
 }
 
 // DefaultConnection returns the connection options with their defaults.
@@ -80,7 +80,7 @@ func DefaultConnection() Connection {
 // Credentials are the memory store's secrets.
 type Credentials struct {
 	// WebhookSecret is the key of the webhooks' HMAC signature.
-	WebhookSecret string `yaml:"webhook_secret"`
+	WebhookSecret string `yaml:"webhook_secret" doc:"Key of the webhooks' HMAC signature."`
 }
 
 func init() {

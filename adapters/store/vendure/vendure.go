@@ -50,24 +50,24 @@ const Name = "vendure"
 // Connection is the non-secret part of a Vendure store's config.
 type Connection struct {
 	// URL is the server's base URL, e.g. https://shop.example.com.
-	URL string `yaml:"url"`
+	URL string `yaml:"url" doc:"The Vendure server's base URL (https://shop.example.com)."`
 	// AdminAPIPath is the Admin API's path on URL.
-	AdminAPIPath string `yaml:"admin_api_path" default:"/admin-api"`
+	AdminAPIPath string `yaml:"admin_api_path" default:"/admin-api" doc:"Path of the Admin API on the server."`
 	// ChannelToken selects a channel other than the default one.
-	ChannelToken string `yaml:"channel_token"`
+	ChannelToken string `yaml:"channel_token" doc:"Token of a channel other than the default one."`
 	// LanguageCode is the language product names are written in.
-	LanguageCode string `yaml:"language_code" default:"en"`
+	LanguageCode string `yaml:"language_code" default:"en" doc:"Language product names are written in."`
 	// PricesIncludeTax is the basis the hub pushes prices on; it must match
 	// the channel's pricesIncludeTax (checked at first use).
-	PricesIncludeTax *bool `yaml:"prices_include_tax" default:"true"`
+	PricesIncludeTax *bool `yaml:"prices_include_tax" default:"true" doc:"Price basis the hub pushes; must match the channel's Prices include tax (checked at first use)."`
 	// BatchSize is the most items one push takes.
-	BatchSize int `yaml:"batch_size" default:"50"`
+	BatchSize int `yaml:"batch_size" default:"50" doc:"Most items one push takes."`
 	// PageSize is how many variants or orders one list call reads.
-	PageSize int `yaml:"page_size" default:"100"`
+	PageSize int `yaml:"page_size" default:"100" doc:"Variants or orders read per list call."`
 	// EANCustomField names a string custom field on Product and
 	// ProductVariant that holds the EAN (Vendure has no EAN field of its
 	// own); empty: the shop keeps no EAN and binding is by SKU only.
-	EANCustomField string `yaml:"ean_custom_field"`
+	EANCustomField string `yaml:"ean_custom_field" doc:"Name of a string custom field on Product and ProductVariant that holds the EAN (Vendure has none). Empty: no EAN is kept."`
 }
 
 // callTimeout bounds one API call of the adapter's own HTTP client.
@@ -79,11 +79,11 @@ const webhookTolerance = 5 * time.Minute
 // Credentials are a Vendure store's secrets.
 type Credentials struct {
 	// Username and Password are an administrator's login.
-	Username string `yaml:"username"`
-	Password string `yaml:"password"`
+	Username string `yaml:"username" doc:"Login of a Vendure administrator."`
+	Password string `yaml:"password" doc:"Password of that administrator."`
 	// WebhookSecret is the key of the webhook signatures
 	// (ERPBRIDGE_WEBHOOK_SECRET in scripts/vendure/server.js).
-	WebhookSecret string `yaml:"webhook_secret"`
+	WebhookSecret string `yaml:"webhook_secret" doc:"Key of the webhook signatures (ERPBRIDGE_WEBHOOK_SECRET of the webhook plugin in scripts/vendure/server.js)."`
 }
 
 func init() {

@@ -80,30 +80,30 @@ const MaxBatch = 100
 type Connection struct {
 	// URL is the shop's site URL (https://shop.example.com); the API is at
 	// URL + "/wp-json/wc/v3".
-	URL string `yaml:"url" required:"true"`
+	URL string `yaml:"url" required:"true" doc:"The shop's site URL (https://shop.example.com); the API is at URL/wp-json/wc/v3."`
 	// BatchSize is the most items one Push takes (1..100).
-	BatchSize int `yaml:"batch_size" default:"100"`
+	BatchSize int `yaml:"batch_size" default:"100" doc:"Most items one push call takes (1..100, WooCommerce's batch limit)."`
 	// OrderPageSize is how many orders one Orders page holds (1..100).
-	OrderPageSize int `yaml:"order_page_size" default:"100"`
+	OrderPageSize int `yaml:"order_page_size" default:"100" doc:"Orders read per page when polling (1..100)."`
 	// Timeout bounds one HTTP request.
-	Timeout config.Duration `yaml:"timeout" default:"30s"`
+	Timeout config.Duration `yaml:"timeout" default:"30s" doc:"Time limit of one HTTP request."`
 	// QueryStringAuth sends the key and secret as query parameters instead
 	// of HTTP Basic auth, for servers that drop the Authorization header.
-	QueryStringAuth bool `yaml:"query_string_auth"`
+	QueryStringAuth bool `yaml:"query_string_auth" doc:"Send the key and secret as query parameters instead of HTTP Basic auth, for servers that drop the Authorization header. They are never logged."`
 	// PricesIncludeTax, when set, must match PriceDoc.Gross: it states the
 	// shop's "prices entered with tax" setting.
-	PricesIncludeTax *bool `yaml:"prices_include_tax"`
+	PricesIncludeTax *bool `yaml:"prices_include_tax" doc:"State the shop's Prices entered with tax setting (true or false); the adapter then refuses prices on the other basis. Unset: not checked."`
 	// TrackingNoteToCustomer makes the tracking note a customer note
 	// (WooCommerce e-mails it to the buyer) instead of a private one.
-	TrackingNoteToCustomer bool `yaml:"tracking_note_to_customer"`
+	TrackingNoteToCustomer bool `yaml:"tracking_note_to_customer" doc:"Add the tracking number as a customer note (WooCommerce e-mails it to the buyer) instead of a private note."`
 }
 
 // Credentials are the adapter's secrets.
 type Credentials struct {
-	ConsumerKey    string `yaml:"consumer_key" required:"true"`
-	ConsumerSecret string `yaml:"consumer_secret" required:"true"`
+	ConsumerKey    string `yaml:"consumer_key" required:"true" doc:"REST API consumer key (ck_...), from WooCommerce, Settings, Advanced, REST API, with Read/Write permission."`
+	ConsumerSecret string `yaml:"consumer_secret" required:"true" doc:"REST API consumer secret (cs_...)."`
 	// WebhookSecret is the secret set on the shop's webhooks.
-	WebhookSecret string `yaml:"webhook_secret"`
+	WebhookSecret string `yaml:"webhook_secret" doc:"The Secret field of the shop's order webhooks. Empty: every signed webhook is refused with 401."`
 }
 
 func init() {
