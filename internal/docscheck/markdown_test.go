@@ -18,7 +18,8 @@ var adminDocs = []string{"install.md", "comarch.md", "shops.md", "operations.md"
 // markdown is a document split into what the checks read.
 type markdown struct {
 	file string
-	// spans are the inline code spans outside code blocks, with their line.
+	// spans are the inline code spans outside code blocks and headings,
+	// with their line.
 	spans []located
 	// blocks are fenced code blocks: info string and lines.
 	blocks []block
@@ -66,6 +67,7 @@ func readMarkdown(t *testing.T, name string) markdown {
 		}
 		if strings.HasPrefix(line, "### ") {
 			md.headings = append(md.headings, located{strings.TrimPrefix(line, "### "), n})
+			continue
 		}
 		for _, m := range spanRe.FindAllStringSubmatch(line, -1) {
 			md.spans = append(md.spans, located{m[1], n})
