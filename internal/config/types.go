@@ -165,7 +165,7 @@ type Rounding struct {
 type Sale struct {
 	List string `yaml:"list" required:"true" doc:"ERP price list code of the sale price."`
 	From string `yaml:"from" doc:"First day of the sale: 2026-12-24 or an RFC 3339 time. Empty: open-ended."`
-	To   string `yaml:"to" doc:"Last day of the sale, same forms. Empty: open-ended."`
+	To   string `yaml:"to" doc:"Last day of the sale (inclusive), same forms. Empty: open-ended."`
 }
 
 // Stock turns ERP stock into the store's quantities.
@@ -179,17 +179,17 @@ type Stock struct {
 	// Cap is the most ever shown (0: no cap).
 	Cap decimal.Decimal `yaml:"cap" default:"0" doc:"Most ever shown per SKU (0: no cap)."`
 	// WhenZero is out_of_stock, hide or backorder.
-	WhenZero string `yaml:"when_zero" default:"out_of_stock" doc:"At zero: out_of_stock, hide or backorder."`
+	WhenZero string `yaml:"when_zero" default:"out_of_stock" doc:"What a store shows of an item with nothing to sell: out_of_stock (shown, marked out of stock), hide (product deactivated) or backorder (shown, can be ordered)."`
 }
 
 // Scope is which products the store carries.
 type Scope struct {
 	// Categories are category paths; "*" matches within one level, "**" any depth.
-	Categories        []string          `yaml:"categories" doc:"Category paths the store carries (Narzędzia/Ręczne); * matches within one level, ** any depth. Empty: all."`
+	Categories        []string          `yaml:"categories" doc:"Category path patterns the store carries: Odzież (that category only), Odzież/* (one level below it), Odzież/** (it and everything below). A product is in scope when any of its categories matches. Empty: all."`
 	ExcludeCategories []string          `yaml:"exclude_categories" doc:"Category paths left out, same patterns."`
-	Attributes        map[string]string `yaml:"attributes" doc:"Attribute code to required value; a product must have them all."`
-	IncludeSKUs       []string          `yaml:"include_skus" doc:"SKUs carried even when outside the categories."`
-	ExcludeSKUs       []string          `yaml:"exclude_skus" doc:"SKUs never carried."`
+	Attributes        map[string]string `yaml:"attributes" doc:"Attribute code to required value (* for any value); a product must match them all."`
+	IncludeSKUs       []string          `yaml:"include_skus" doc:"When set, the only SKUs carried; globs such as KUB-* allowed. The other scope rules still apply."`
+	ExcludeSKUs       []string          `yaml:"exclude_skus" doc:"SKUs never carried; globs allowed."`
 	OnlyActive        *bool             `yaml:"only_active" default:"true" doc:"Only products active in the ERP."`
 	OnlyEShop         *bool             `yaml:"only_eshop" default:"true" doc:"Only products flagged for the e-shop in the ERP (Comarch Twr_ESklep)."`
 }
@@ -217,8 +217,8 @@ type Orders struct {
 // Customers are how shop customers are matched to ERP customers.
 type Customers struct {
 	// Match is the order of keys tried: nip, email.
-	Match []string `yaml:"match" default:"[nip,email]" doc:"Keys tried in order: nip, email."`
+	Match []string `yaml:"match" default:"[nip,email]" doc:"Keys the importer may match the ERP customer by, tried in order: nip, email. An order needs one of them (or a retail customer)."`
 	// RetailCustomer is the ERP code of the one-off retail customer used for
 	// private persons who match nothing ("" creates a new customer).
-	RetailCustomer string `yaml:"retail_customer" doc:"ERP code of the one-off retail customer for private persons who match nothing. Empty: the importer creates a new customer."`
+	RetailCustomer string `yaml:"retail_customer" doc:"ERP code of the one-off retail customer for private persons who have none of the match keys. Empty: such an order is parked."`
 }
