@@ -20,7 +20,7 @@ type Config struct {
 // ERP is the ERP connection.
 type ERP struct {
 	// Type is the ERP adapter ("sql").
-	Type string `yaml:"type" default:"sql" doc:"ERP adapter. Only sql is built in (see the ERP type sections below)."`
+	Type string `yaml:"type" default:"sql" doc:"ERP adapter: one of the ERP types below."`
 	// Driver is the database driver: sqlserver, postgres, mysql or sqlite.
 	Driver string `yaml:"driver" required:"true" doc:"Database driver of the ERP: sqlserver, postgres, mysql or sqlite."`
 	// DSN is the connection string; it usually holds a password.
@@ -92,7 +92,7 @@ type Store struct {
 	// ID is the store's short unique name: [a-z0-9_-], used in URLs and logs.
 	ID string `yaml:"id" required:"true" doc:"Short unique name of the store: 1 to 32 of a-z, 0-9, - and _. Used in URLs (/webhooks/<id>), logs, metrics and the staging tables."`
 	// Type is the platform adapter (woocommerce, http, vendure, memory, ...).
-	Type    string `yaml:"type" required:"true" doc:"Platform adapter: one of the store types below (woocommerce, vendure, http, memory)."`
+	Type    string `yaml:"type" required:"true" doc:"Platform adapter: one of the store types below."`
 	Name    string `yaml:"name" doc:"Display name for the dashboard."`
 	Enabled *bool  `yaml:"enabled" default:"true" doc:"false: the store is skipped entirely (no pushes, no orders, webhooks get 404)."`
 	// Connection and Credentials are decoded strictly into the structs the
