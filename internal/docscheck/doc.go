@@ -3,6 +3,5 @@
 // hardened; every error message the troubleshooting index quotes is still
 // in the Go source; every erpbridge command, flag and dotted config key the
 // guides mention exists; their YAML examples load; the Comarch grants list
-// exactly the tables the
-// profiles read. It has no code of its own.
+// exactly the tables the profiles read. It has no code of its own.
 package docscheck
