@@ -59,6 +59,10 @@ type HTTP struct {
 	AdminTokens []AdminToken `yaml:"admin_tokens"`
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout" default:"15s"`
+	// TrustedProxies are the addresses (IPs or CIDRs) of reverse proxies
+	// whose X-Forwarded-For and X-Forwarded-Proto headers are believed;
+	// from anyone else they are ignored.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 // AdminToken is one bearer token with its role.
