@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -92,13 +93,16 @@ func (db *DB) OrderTimeline(ctx context.Context, store, shopOrderID string, limi
 			return fmt.Errorf("state: order timeline of %s/%s: %s: %w", store, shopOrderID, what, err)
 		}
 		defer rows.Close()
+		var got []OrderEvent
 		for rows.Next() {
 			e := OrderEvent{Store: store, ShopOrderID: shopOrderID}
 			if err := rows.Scan(&e.ID, timeDest{&e.At}, &e.Kind, &e.Actor, &e.Message, (*[]byte)(&e.Detail)); err != nil {
 				return fmt.Errorf("state: order timeline of %s/%s: %s: %w", store, shopOrderID, what, err)
 			}
-			out = append(out, e)
+			got = append(got, e)
 		}
+		slices.Reverse(got) // oldest first, in the order written
+		out = append(out, got...)
 		return rows.Err()
 	}
 	err := read("events", `SELECT id, at, kind, 'hub', message, detail FROM order_events
