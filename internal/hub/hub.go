@@ -257,9 +257,12 @@ func (h *Hub) Start() (handler http.Handler, stop func(), err error) {
 			ERPCursors:     map[string]string{"delta": engine.DeltaCursor},
 			RedactedConfig: h.Config.Redacted,
 			Metrics:        metrics.New(h.State, storeIDs, h.Log, 0),
+			Actions:        runner,
+			Readings:       metrics.Readings{},
 		},
-		Webhooks:     orderSvc,
-		MaxBodyBytes: h.Config.HTTP.MaxBodyBytes,
+		Webhooks:       orderSvc,
+		MaxBodyBytes:   h.Config.HTTP.MaxBodyBytes,
+		TrustedProxies: h.Config.HTTP.TrustedProxies,
 	})
 	stop = func() {
 		_ = orderRunner.Stop()
