@@ -68,11 +68,14 @@ func TestDashboardSignIn(t *testing.T) {
 		b.h.ServeHTTP(rec, req)
 		return rec
 	}
-	for _, p := range []string{"/ui/", "/ui/attention", "/ui/orders", fmt.Sprintf("/ui/orders/%d", b.parked), "/ui/audit", "/ui/config"} {
+	for _, p := range []string{"/ui/", "/ui/attention", "/ui/orders", fmt.Sprintf("/ui/orders/%d", b.parked), "/ui/audit", "/ui/config", "/ui/stores/b2c/plan"} {
 		rec := page(p, sess, csrf)
 		if rec.Code != 200 || !strings.Contains(rec.Body.String(), `data-admin="true"`) || rec.Header().Get("Content-Security-Policy") == "" {
 			t.Errorf("%s = %d", p, rec.Code)
 		}
+	}
+	if rec := page("/ui/stores/nope/plan", sess, csrf); rec.Code != http.StatusNotFound {
+		t.Errorf("plan page of an unknown store = %d, want 404", rec.Code)
 	}
 	if rec := page("/ui/static/app.js"); rec.Code != 200 || !strings.Contains(rec.Body.String(), "X-CSRF-Token") {
 		t.Errorf("app.js = %d", rec.Code)
