@@ -168,6 +168,7 @@ func TestGrafanaDashboardNamesExist(t *testing.T) {
 	ObserveRateLimitWait("grafana-test", time.Second)
 	SetCircuit("grafana-test", CircuitClosed)
 	ObserveERPRead("grafana-test", time.Second, 1)
+	ObserveJob("grafana-test", nil)
 	r.ObserveHTTP("/healthz", "GET", 200, time.Millisecond)
 	known := map[string]bool{}
 	mfs, err := r.Gatherer().Gather()
