@@ -151,6 +151,7 @@ func jsonEqual(x, y json.RawMessage) bool {
 
 // plans runs plan jobs in the background and keeps the last maxPlans.
 type plans struct {
+	ctx  context.Context // ends running plans
 	mu   sync.Mutex
 	seq  int
 	jobs []*planJob // oldest first
@@ -173,7 +174,7 @@ func (p *plans) start(act Actions, store, by string, force bool, now func() time
 		p.jobs = p.jobs[len(p.jobs)-maxPlans:]
 	}
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), planTimeout)
+		ctx, cancel := context.WithTimeout(p.ctx, planTimeout)
 		defer cancel()
 		sum, err := act.Plan(ctx, store, engine.ProjectOptions{Force: force, Samples: planSamples})
 		p.mu.Lock()

@@ -398,3 +398,20 @@ func TestSecureCookies(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanEndsWithTheHub(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	b := newHubWith(t, func(o *Options) { o.Operator.Context = ctx })
+	b.actions.planFn = func(ctx context.Context, _ string, _ engine.ProjectOptions) (engine.ProjectSummary, error) {
+		<-ctx.Done()
+		return engine.ProjectSummary{}, ctx.Err()
+	}
+	rec := b.do(t, "POST", "/api/v1/stores/b2c/plan", adminToken, nil)
+	var p struct{ Plan planJob }
+	decode(t, rec, &p)
+	cancel()
+	if got := waitPlan(t, b, p.Plan.ID); got.State != planFailed || !strings.Contains(got.Error, "canceled") {
+		t.Errorf("plan after the hub stopped = %+v", got)
+	}
+}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -34,6 +35,9 @@ type Operator struct {
 	// Actions is the running engine (*engine.Runner); nil answers the
 	// sync, snapshot and plan actions with 503.
 	Actions Actions
+	// Context bounds background work (plans): when it ends, running plans
+	// are cancelled. Nil: context.Background().
+	Context context.Context
 	// Readings are the engine's facts the status shows (metrics.Readings);
 	// nil shows none.
 	Readings Readings
@@ -70,6 +74,10 @@ func registerOperator(r *gin.Engine, o Options) {
 	}
 	a := &admin{db: op.State, stores: op.Stores, erpCursors: op.ERPCursors, redacted: op.RedactedConfig,
 		log: o.Logger, now: now, actions: op.Actions, readings: op.Readings}
+	a.plans.ctx = op.Context
+	if a.plans.ctx == nil {
+		a.plans.ctx = context.Background()
+	}
 	api := r.Group(APIPrefix)
 	a.register(api, auth)
 	r.NoRoute(func(c *gin.Context) {

@@ -243,6 +243,8 @@ func (h *Hub) Start() (handler http.Handler, stop func(), err error) {
 		_ = runner.Stop()
 		return nil, nil, err
 	}
+	// Background work the API starts (plans) ends with stop.
+	bg, cancel := context.WithCancel(context.Background())
 	storeIDs := make([]string, 0, len(h.Config.Stores))
 	for _, s := range h.Config.Stores {
 		storeIDs = append(storeIDs, s.ID)
@@ -258,6 +260,7 @@ func (h *Hub) Start() (handler http.Handler, stop func(), err error) {
 			RedactedConfig: h.Config.Redacted,
 			Metrics:        metrics.New(h.State, storeIDs, h.Log, 0),
 			Actions:        runner,
+			Context:        bg,
 			Readings:       metrics.Readings{},
 		},
 		Webhooks:       orderSvc,
@@ -265,6 +268,7 @@ func (h *Hub) Start() (handler http.Handler, stop func(), err error) {
 		TrustedProxies: h.Config.HTTP.TrustedProxies,
 	})
 	stop = func() {
+		cancel()
 		_ = orderRunner.Stop()
 		_ = runner.Stop()
 	}
