@@ -304,11 +304,8 @@ func (a *admin) startPlan(c *gin.Context) {
 	var body struct {
 		Force bool `json:"force"`
 	}
-	if c.Request.ContentLength != 0 {
-		if err := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 4096)).Decode(&body); err != nil {
-			abortError(c, http.StatusBadRequest, "bad_request", "the body must be JSON like {\"force\": false}")
-			return
-		}
+	if !optionalJSON(c, &body, `{"force": false}`) {
+		return
 	}
 	p := principalOf(c)
 	job, started := a.plans.start(a.actions, id, p.Name, body.Force, a.now)

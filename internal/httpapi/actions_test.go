@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +21,7 @@ import (
 	"github.com/erpbridge/erpbridge/internal/store"
 )
 
+// auditActions lists the audit log, newest first, as "actor action subject".
 func auditActions(t *testing.T, b *hubBundle) []string {
 	t.Helper()
 	evs, err := b.db.AuditEvents(t.Context(), 50, 0)
@@ -88,6 +89,21 @@ func TestSyncAndSnapshotActions(t *testing.T) {
 	}
 }
 
+// startPlan posts a plan of store with body ("" for none) as the admin.
+func startPlan(t *testing.T, b *hubBundle, store, body string) (planJob, *httptest.ResponseRecorder) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	rec := b.do(t, "POST", "/api/v1/stores/"+store+"/plan", adminToken, r)
+	var p struct{ Plan planJob }
+	if rec.Code == http.StatusOK || rec.Code == http.StatusAccepted {
+		decode(t, rec, &p)
+	}
+	return p.Plan, rec
+}
+
 // waitPlan polls a plan until it is no longer running.
 func waitPlan(t *testing.T, b *hubBundle, id string) planJob {
 	t.Helper()
@@ -129,26 +145,19 @@ func TestPlan(t *testing.T) {
 					After:  json.RawMessage(`{"price": "21.50","currency":"PLN","tax":"23"}`)},
 			}}, nil
 	}
-	rec := b.do(t, "POST", "/api/v1/stores/b2c/plan", adminToken, nil)
-	var first struct{ Plan planJob }
-	decode(t, rec, &first)
-	if rec.Code != http.StatusAccepted || first.Plan.State != planRunning || first.Plan.By != "ops" ||
-		rec.Header().Get("Location") != "/api/v1/plans/"+first.Plan.ID {
+	first, rec := startPlan(t, b, "b2c", "")
+	if rec.Code != http.StatusAccepted || first.State != planRunning || first.By != "ops" ||
+		rec.Header().Get("Location") != "/api/v1/plans/"+first.ID {
 		t.Fatalf("start plan = %d %s", rec.Code, rec.Body)
 	}
 	// A second start while it runs answers the same plan.
-	rec = b.do(t, "POST", "/api/v1/stores/b2c/plan", adminToken, nil)
-	var again struct{ Plan planJob }
-	decode(t, rec, &again)
-	if rec.Code != http.StatusOK || again.Plan.ID != first.Plan.ID {
-		t.Errorf("second start = %d %s, want plan %s again", rec.Code, rec.Body, first.Plan.ID)
+	if again, rec := startPlan(t, b, "b2c", ""); rec.Code != http.StatusOK || again.ID != first.ID {
+		t.Errorf("second start = %d %s, want plan %s again", rec.Code, rec.Body, first.ID)
 	}
-	rec = b.do(t, "POST", "/api/v1/stores/b2b/plan", adminToken, nil)
-	var other struct{ Plan planJob }
-	decode(t, rec, &other)
+	other, _ := startPlan(t, b, "b2b", "")
 	close(release)
 
-	done := waitPlan(t, b, first.Plan.ID)
+	done := waitPlan(t, b, first.ID)
 	r := done.Result
 	if done.State != planDone || r == nil || done.FinishedAt == nil {
 		t.Fatalf("plan = %+v", done)
@@ -171,24 +180,22 @@ func TestPlan(t *testing.T) {
 		t.Errorf("field diff = %v, want %v", fields, want)
 	}
 
-	failed := waitPlan(t, b, other.Plan.ID)
+	failed := waitPlan(t, b, other.ID)
 	if failed.State != planFailed || !strings.Contains(failed.Error, "run with force") || failed.Result != nil {
 		t.Errorf("plan over the deactivation limit = %+v", failed)
 	}
-	rec = b.do(t, "POST", "/api/v1/stores/b2b/plan", adminToken, strings.NewReader(`{"force": true}`))
-	var forced struct{ Plan planJob }
-	decode(t, rec, &forced)
-	if p := waitPlan(t, b, forced.Plan.ID); p.State != planDone || !p.Force {
+	forced, _ := startPlan(t, b, "b2b", `{"force": true}`)
+	if p := waitPlan(t, b, forced.ID); p.State != planDone || !p.Force {
 		t.Errorf("forced plan = %+v", p)
 	}
-	if rec := b.do(t, "POST", "/api/v1/stores/b2b/plan", adminToken, strings.NewReader(`{force`)); rec.Code != http.StatusBadRequest {
+	if _, rec := startPlan(t, b, "b2b", `{force`); rec.Code != http.StatusBadRequest {
 		t.Errorf("plan with a bad body = %d", rec.Code)
 	}
 
 	rec = b.do(t, "GET", "/api/v1/plans?store=b2b", readToken, nil)
 	var list struct{ Plans []planJob }
 	decode(t, rec, &list)
-	if len(list.Plans) != 2 || list.Plans[0].ID != forced.Plan.ID || list.Plans[0].Result != nil {
+	if len(list.Plans) != 2 || list.Plans[0].ID != forced.ID || list.Plans[0].Result != nil {
 		t.Errorf("plans of b2b = %+v", list.Plans)
 	}
 	if rec := b.do(t, "GET", "/api/v1/plans/999", readToken, nil); rec.Code != http.StatusNotFound {
@@ -196,12 +203,10 @@ func TestPlan(t *testing.T) {
 	}
 	// Only the last maxPlans are kept.
 	for range maxPlans {
-		rec := b.do(t, "POST", "/api/v1/stores/b2c/plan", adminToken, nil)
-		var p struct{ Plan planJob }
-		decode(t, rec, &p)
-		waitPlan(t, b, p.Plan.ID)
+		p, _ := startPlan(t, b, "b2c", "")
+		waitPlan(t, b, p.ID)
 	}
-	if rec := b.do(t, "GET", "/api/v1/plans/"+first.Plan.ID, readToken, nil); rec.Code != http.StatusNotFound {
+	if rec := b.do(t, "GET", "/api/v1/plans/"+first.ID, readToken, nil); rec.Code != http.StatusNotFound {
 		t.Errorf("the oldest plan is still kept after %d more", maxPlans)
 	}
 }
@@ -322,9 +327,7 @@ func TestSignInRateLimit(t *testing.T) {
 	t.Parallel()
 	b := newHub(t)
 	from := func(remote, xff, token string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("POST", "/ui/login", strings.NewReader(url.Values{"token": {token}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Origin", "http://example.com")
+		req := loginRequest(token, "http://example.com")
 		req.RemoteAddr = remote
 		if xff != "" {
 			req.Header.Set("X-Forwarded-For", xff)
@@ -361,9 +364,7 @@ func TestSecureCookies(t *testing.T) {
 	b := newHubWith(t, func(o *Options) { o.TrustedProxies = []string{"10.0.0.0/8", "::1"} })
 	login := func(remote, proto string, tlsOn bool) *http.Cookie {
 		t.Helper()
-		req := httptest.NewRequest("POST", "/ui/login", strings.NewReader(url.Values{"token": {readToken}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Origin", "http://example.com")
+		req := loginRequest(readToken, "http://example.com")
 		req.RemoteAddr = remote
 		if proto != "" {
 			req.Header.Set("X-Forwarded-Proto", proto)
@@ -407,11 +408,9 @@ func TestPlanEndsWithTheHub(t *testing.T) {
 		<-ctx.Done()
 		return engine.ProjectSummary{}, ctx.Err()
 	}
-	rec := b.do(t, "POST", "/api/v1/stores/b2c/plan", adminToken, nil)
-	var p struct{ Plan planJob }
-	decode(t, rec, &p)
+	p, _ := startPlan(t, b, "b2c", "")
 	cancel()
-	if got := waitPlan(t, b, p.Plan.ID); got.State != planFailed || !strings.Contains(got.Error, "canceled") {
+	if got := waitPlan(t, b, p.ID); got.State != planFailed || !strings.Contains(got.Error, "canceled") {
 		t.Errorf("plan after the hub stopped = %+v", got)
 	}
 }

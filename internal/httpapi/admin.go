@@ -636,11 +636,8 @@ func (a *admin) orderAction(act orderAction) gin.HandlerFunc {
 		var body struct {
 			Reason string `json:"reason"`
 		}
-		if c.Request.ContentLength != 0 {
-			if err := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 4096)).Decode(&body); err != nil {
-				abortError(c, http.StatusBadRequest, "bad_request", "the body must be JSON like {\"reason\": \"...\"}")
-				return
-			}
+		if !optionalJSON(c, &body, `{"reason": "..."}`) {
+			return
 		}
 		p := principalOf(c)
 		reason := body.Reason
@@ -682,6 +679,19 @@ func (a *admin) orderAction(act orderAction) gin.HandlerFunc {
 		}
 		c.JSON(http.StatusOK, gin.H{"order": orderJSON(o, false)})
 	}
+}
+
+// optionalJSON decodes a small, optional JSON body into v; on a body that
+// is not JSON it answers 400 naming example and returns false.
+func optionalJSON(c *gin.Context, v any, example string) bool {
+	if c.Request.ContentLength == 0 {
+		return true
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 4096)).Decode(v); err != nil {
+		abortError(c, http.StatusBadRequest, "bad_request", "the body must be JSON like "+example)
+		return false
+	}
+	return true
 }
 
 func statesText(ss []state.OrderState) string {

@@ -40,10 +40,8 @@ func TestRouteTableRefusesBadTokens(t *testing.T) {
 	t.Parallel()
 	b := newHub(t)
 	// A plan to read back (GET /plans/:plan); its start is audited.
-	rec := b.do(t, "POST", "/api/v1/stores/b2c/plan", adminToken, nil)
-	var started struct{ Plan planJob }
-	decode(t, rec, &started)
-	if rec.Code != http.StatusAccepted || started.Plan.ID == "" {
+	started, rec := startPlan(t, b, "b2c", "")
+	if rec.Code != http.StatusAccepted || started.ID == "" {
 		t.Fatalf("start a plan = %d %s", rec.Code, rec.Body)
 	}
 	before, err := b.db.AuditEvents(t.Context(), 10, 0)
@@ -57,7 +55,7 @@ func TestRouteTableRefusesBadTokens(t *testing.T) {
 			continue
 		}
 		checked++
-		path := strings.ReplaceAll(b.fill(r.Path), ":plan", started.Plan.ID)
+		path := strings.ReplaceAll(b.fill(r.Path), ":plan", started.ID)
 		for _, tok := range []string{"", "wrong-token", adminToken + "x", strings.ToUpper(adminToken)} {
 			rec := b.do(t, r.Method, path, tok, nil)
 			if rec.Code != http.StatusUnauthorized {
@@ -255,14 +253,7 @@ func TestItemRetry(t *testing.T) {
 	if rec := b.do(t, "POST", "/api/v1/stores/nope/retry-parked", adminToken, nil); rec.Code != http.StatusNotFound {
 		t.Errorf("retry-parked of an unknown store = %d", rec.Code)
 	}
-	evs, err := b.db.AuditEvents(t.Context(), 10, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range evs {
-		got = append(got, e.Actor+" "+e.Action+" "+e.Subject)
-	}
+	got := auditActions(t, b)
 	want := []string{"api:ops store.retry_parked b2c", "api:ops item.retry b2c/product/TALERZ-02"}
 	if !slices.Equal(got, want) {
 		t.Errorf("audit = %v, want %v", got, want)

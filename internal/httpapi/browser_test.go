@@ -249,19 +249,14 @@ func TestBrowserReadOnlySeesNoButtons(t *testing.T) {
 	if n, err := chromedp.Run(ctx, countButtons); err != nil || n != 0 {
 		t.Errorf("read-only attention page shows %d buttons (%v)", n, err)
 	}
-	do(ctx, t,
-		chromedp.Navigate(fmt.Sprintf("%s/ui/orders/%d", srv.URL, b.parked)),
-		chromedp.WaitVisible(chromedp.ID("timeline")),
-		shot(t, dir, "read-3-order-timeline"))
-	if n, err := chromedp.Run(ctx, countButtons); err != nil || n != 0 {
-		t.Errorf("read-only order page shows %d buttons (%v)", n, err)
-	}
-	do(ctx, t,
-		chromedp.Navigate(srv.URL+"/ui/stores/b2c/plan"),
-		chromedp.WaitVisible(chromedp.CSS("#content .empty")),
-		shot(t, dir, "read-4-plan"))
-	if n, err := chromedp.Run(ctx, countButtons); err != nil || n != 0 {
-		t.Errorf("read-only plan page shows %d buttons (%v)", n, err)
+	for _, pg := range []struct{ path, ready, name string }{
+		{fmt.Sprintf("/ui/orders/%d", b.parked), "#timeline", "read-3-order-timeline"},
+		{"/ui/stores/b2c/plan", "#content .empty", "read-4-plan"},
+	} {
+		do(ctx, t, chromedp.Navigate(srv.URL+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.ready)), shot(t, dir, pg.name))
+		if n, err := chromedp.Run(ctx, countButtons); err != nil || n != 0 {
+			t.Errorf("read-only %s shows %d buttons (%v)", pg.path, n, err)
+		}
 	}
 	if got := text(ctx, t, "#content .empty"); !strings.Contains(got, "An admin can run one") {
 		t.Errorf("read-only plan page says %q", got)

@@ -9,16 +9,22 @@ import (
 	"testing"
 )
 
-// signIn posts token to the sign-in form and returns the answer.
-func (b *hubBundle) signIn(t testing.TB, token, origin string) *httptest.ResponseRecorder {
-	t.Helper()
+// loginRequest is the sign-in form posted with token from origin ("" for
+// no Origin header).
+func loginRequest(token, origin string) *http.Request {
 	req := httptest.NewRequest("POST", "/ui/login", strings.NewReader(url.Values{"token": {token}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if origin != "" {
 		req.Header.Set("Origin", origin)
 	}
+	return req
+}
+
+// signIn posts token to the sign-in form and returns the answer.
+func (b *hubBundle) signIn(t testing.TB, token, origin string) *httptest.ResponseRecorder {
+	t.Helper()
 	rec := httptest.NewRecorder()
-	b.h.ServeHTTP(rec, req)
+	b.h.ServeHTTP(rec, loginRequest(token, origin))
 	return rec
 }
 
