@@ -53,7 +53,7 @@ tracking_carrier = 'DPD', tracking_number = 'TRK-1', updated_at = ? WHERE shop_o
 	if !strings.Contains(tl[2].Message, "RO/"+ids[0]) || !strings.Contains(tl[2].Message, "TRK-1") {
 		t.Errorf("ERP result event = %q, want the document number and tracking", tl[2].Message)
 	}
-	if tl[3].Message != "shop told: shipped" {
+	if tl[3].Message != "shop told: shipped, tracking DPD TRK-1" {
 		t.Errorf("status event = %q", tl[3].Message)
 	}
 }

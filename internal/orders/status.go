@@ -164,7 +164,11 @@ func (s *Service) applyResult(ctx context.Context, r erp.OrderResult) (released,
 	if err := s.write(ctx, func() error { return s.DB.SetStatusSent(ctx, nil, r.Store, r.ShopOrderID, key) }); err != nil {
 		return released, true, err
 	}
-	s.event(ctx, r.Store, r.ShopOrderID, state.OrderEventStatusSent, "shop told: "+string(u.Status),
+	msg := "shop told: " + string(u.Status)
+	if u.Tracking != nil {
+		msg += ", tracking " + u.Tracking.Carrier + " " + u.Tracking.Number
+	}
+	s.event(ctx, r.Store, r.ShopOrderID, state.OrderEventStatusSent, msg,
 		map[string]any{"status": string(u.Status), "erp_number": u.ERPNumber, "tracking": u.Tracking})
 	return released, true, nil
 }
