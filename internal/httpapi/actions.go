@@ -27,12 +27,16 @@ type Actions interface {
 // Plan jobs are kept in memory: the last maxPlans, lost on restart. A plan
 // is a preview, cheap to run again.
 const (
-	maxPlans      = 20
-	planSamples   = 10
-	planTimeout   = 15 * time.Minute
-	planRunning   = "running"
-	planDone      = "done"
-	planFailed    = "failed"
+	maxPlans    = 20
+	planSamples = 10
+	planTimeout = 15 * time.Minute
+	planRunning = "running"
+	planDone    = "done"
+	planFailed  = "failed"
+)
+
+// The engine's job names (engine.Runner).
+const (
 	snapshotJob   = "snapshot"
 	pushJobPrefix = "push:"
 )
