@@ -46,6 +46,7 @@ func TestLoadValid(t *testing.T) {
 		{"http.public_url interpolated", cfg.HTTP.PublicURL, "https://hub.example.com/hub"},
 		{"http.max_body_bytes default", cfg.HTTP.MaxBodyBytes, int64(1048576)},
 		{"token role default", cfg.HTTP.AdminTokens[1].Role, "read"},
+		{"http.trusted_proxies", cfg.HTTP.TrustedProxies, []string{"10.0.0.0/8", "::1"}},
 		{"schedules.erp_delta default", cfg.Schedules.ERPDelta.Every, time.Minute},
 		{"schedules.reconcile cron", cfg.Schedules.Reconcile.Cron, "30 2 * * *"},
 		{"schedules.push off", cfg.Schedules.Push.Off(), true},

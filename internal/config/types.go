@@ -59,6 +59,10 @@ type HTTP struct {
 	AdminTokens []AdminToken `yaml:"admin_tokens" doc:"Bearer tokens of the admin API, the dashboard and /metrics. With none, they refuse every request."`
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout" default:"15s" doc:"On SIGTERM or SIGINT, how long requests in flight may take to finish."`
+	// TrustedProxies are the addresses (IPs or CIDRs) of reverse proxies
+	// whose X-Forwarded-For and X-Forwarded-Proto headers are believed;
+	// from anyone else they are ignored.
+	TrustedProxies []string `yaml:"trusted_proxies" doc:"IPs or CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed (client address for the sign-in limit, https for Secure cookies). From anyone else they are ignored."`
 }
 
 // AdminToken is one bearer token with its role.

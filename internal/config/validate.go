@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -83,6 +84,14 @@ func (v *validator) http(h *HTTP) {
 		v.fail("http.max_body_bytes", "write a positive number of bytes, such as 1048576", "must be more than zero")
 	}
 	v.adminTokens(h.AdminTokens)
+	for i, p := range h.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				v.fail(indexPath("http.trusted_proxies", i), "write an IP address or a CIDR range, such as 10.0.0.1 or 10.0.0.0/8",
+					"%s is not an IP address or CIDR range", quote(p))
+			}
+		}
+	}
 }
 
 // checkListen returns what is wrong with a host:port address, or "".

@@ -72,7 +72,11 @@ func (r *Runner) Start() error {
 		}
 		job, err := s.NewJob(def, gocron.NewTask(func(ctx context.Context) {
 			start := time.Now()
-			if err := fn(ctx); err != nil && ctx.Err() == nil {
+			err := fn(ctx)
+			if ctx.Err() == nil {
+				metrics.ObserveJob(name, err)
+			}
+			if err != nil && ctx.Err() == nil {
 				r.Log.Error("job failed", slog.String("job", name), slog.Any("err", err))
 				return
 			}
@@ -117,6 +121,38 @@ func (r *Runner) Nudge() {
 	case r.nudges <- struct{}{}:
 	default:
 	}
+}
+
+// RunJob starts the named job ("erp-delta", "snapshot", "reconcile" or
+// "push:<store>") now, ahead of its schedule; singleton mode still keeps it
+// from overlapping a run in progress. It fails when the runner is not
+// started or no such job is scheduled (it is off in schedules).
+func (r *Runner) RunJob(name string) error {
+	if r.sched == nil {
+		return errors.New("engine: the runner is not started")
+	}
+	for _, j := range r.sched.Jobs() {
+		if j.Name() == name {
+			return j.RunNow()
+		}
+	}
+	return fmt.Errorf("engine: no job %q is scheduled (is it off in schedules?)", name)
+}
+
+// Plan projects store id as a dry run (nothing is written), holding the
+// runner's lock so that it never reads a mirror a snapshot is half-way
+// through updating.
+func (r *Runner) Plan(ctx context.Context, id string, o ProjectOptions) (ProjectSummary, error) {
+	for _, st := range r.Stores {
+		if st.ID != id {
+			continue
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		o.DryRun = true
+		return Project(ctx, r.DB, st, time.Now(), o)
+	}
+	return ProjectSummary{}, fmt.Errorf("engine: no enabled store %q", id)
 }
 
 func (r *Runner) nudgeLoop() {

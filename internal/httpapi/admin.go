@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/erpbridge/erpbridge/internal/config"
+	"github.com/erpbridge/erpbridge/internal/metrics"
 	"github.com/erpbridge/erpbridge/internal/state"
 )
 
@@ -59,6 +60,9 @@ type admin struct {
 	redacted   func() ([]byte, error)
 	log        *slog.Logger
 	now        func() time.Time
+	actions    Actions
+	readings   Readings
+	plans      plans
 }
 
 func (a *admin) register(g *gin.RouterGroup, auth *authenticator) {
@@ -73,6 +77,12 @@ func (a *admin) register(g *gin.RouterGroup, auth *authenticator) {
 	g.POST("/orders/:id/retry", w, a.orderAction(actionRetry))
 	g.POST("/orders/:id/park", w, a.orderAction(actionPark))
 	g.POST("/orders/:id/skip", w, a.orderAction(actionSkip))
+	g.POST("/actions/sync", w, a.syncAll)
+	g.POST("/actions/snapshot", w, a.snapshot)
+	g.POST("/stores/:store/sync", w, a.syncStore)
+	g.POST("/stores/:store/plan", w, a.startPlan)
+	g.GET("/plans", a.listPlans)
+	g.GET("/plans/:plan", a.getPlan)
 	g.GET("/audit", a.audit)
 	g.GET("/config", a.config)
 	g.GET("/whoami", a.whoami)
@@ -112,7 +122,50 @@ type storeStatus struct {
 	Items        itemCounts     `json:"items"`
 	Orders       map[string]int `json:"orders"`
 	LastInSyncAt *time.Time     `json:"last_in_sync_at"`
+	// The engine's readings since the hub started (see Readings).
+	Circuit              string     `json:"circuit"`
+	RateLimitWaitSeconds float64    `json:"rate_limit_wait_seconds"`
+	LastPushAt           *time.Time `json:"last_push_at"`
+	// LagSeconds is 0 when nothing waits; with a backlog, the time since
+	// the store last took a push; null when it never did.
+	LagSeconds *float64  `json:"lag_seconds"`
+	Push       jobStatus `json:"push_job"`
 }
+
+// jobStatus is what the hub saw of one scheduled job since it started.
+type jobStatus struct {
+	Name        string     `json:"name"`
+	LastRunAt   *time.Time `json:"last_run_at"`
+	LastOKAt    *time.Time `json:"last_ok_at"`
+	LastErrorAt *time.Time `json:"last_error_at"`
+	LastError   string     `json:"last_error"`
+	Failures    int        `json:"failures"`
+	// Failing is true when the last run failed.
+	Failing bool `json:"failing"`
+}
+
+// Readings are the engine's facts the status shows; metrics.Readings
+// reads them from what the engine reported since the hub started.
+type Readings interface {
+	Store(id string) metrics.StoreReading
+	Job(name string) metrics.JobReading
+	LastERPRead(what string) time.Time
+}
+
+func (a *admin) job(name string) jobStatus {
+	js := jobStatus{Name: name}
+	if a.readings == nil {
+		return js
+	}
+	j := a.readings.Job(name)
+	js.LastRunAt, js.LastOKAt, js.LastErrorAt = timePtr(j.LastRunAt), timePtr(j.LastOKAt), timePtr(j.LastErrorAt)
+	js.LastError, js.Failures = j.LastError, j.Failures
+	js.Failing = !j.LastErrorAt.IsZero() && !j.LastErrorAt.Before(j.LastRunAt)
+	return js
+}
+
+// ERP jobs shown in the status.
+var erpJobs = []string{"erp-delta", "snapshot", "reconcile"}
 
 type statusBody struct {
 	At     time.Time      `json:"at"`
@@ -125,6 +178,11 @@ type statusBody struct {
 type erpStatus struct {
 	// Cursors are the ERP's read positions by label ("" when never set).
 	Cursors map[string]string `json:"cursors"`
+	// LastDeltaAt and LastSnapshotAt are the last successful reads since
+	// the hub started.
+	LastDeltaAt    *time.Time  `json:"last_delta_at"`
+	LastSnapshotAt *time.Time  `json:"last_snapshot_at"`
+	Jobs           []jobStatus `json:"jobs"`
 }
 
 func orderCountsJSON(m map[state.OrderState]int) map[string]int {
@@ -136,13 +194,14 @@ func orderCountsJSON(m map[state.OrderState]int) map[string]int {
 	return out
 }
 
-// health sums a store up for people: disabled, failing (pushes fail),
+// health sums a store up for people: disabled, failing (pushes fail or the
+// circuit is open),
 // attention (something parked waits for a hand) or ok.
-func health(enabled bool, ic state.ItemCounts, oc map[state.OrderState]int) string {
+func health(enabled bool, circuit string, ic state.ItemCounts, oc map[state.OrderState]int) string {
 	switch {
 	case !enabled:
 		return "disabled"
-	case ic.Failing > 0:
+	case ic.Failing > 0 || circuit == "open":
 		return "failing"
 	case ic.Parked > 0 || oc[state.OrderParked] > 0 || oc[state.OrderInvalid] > 0:
 		return "attention"
@@ -161,7 +220,15 @@ func (a *admin) status(c *gin.Context) {
 }
 
 func (a *admin) statusOf(ctx context.Context) (statusBody, error) {
-	body := statusBody{At: a.now().UTC(), ERP: erpStatus{Cursors: map[string]string{}}, Stores: []storeStatus{}}
+	now := a.now().UTC()
+	body := statusBody{At: now, ERP: erpStatus{Cursors: map[string]string{}, Jobs: []jobStatus{}}, Stores: []storeStatus{}}
+	for _, j := range erpJobs {
+		body.ERP.Jobs = append(body.ERP.Jobs, a.job(j))
+	}
+	if a.readings != nil {
+		body.ERP.LastDeltaAt = timePtr(a.readings.LastERPRead("delta"))
+		body.ERP.LastSnapshotAt = timePtr(a.readings.LastERPRead("snapshot"))
+	}
 	labels := make([]string, 0, len(a.erpCursors))
 	for l := range a.erpCursors {
 		labels = append(labels, l)
@@ -189,9 +256,8 @@ func (a *admin) statusOf(ctx context.Context) (statusBody, error) {
 			return body, err
 		}
 		st := storeStatus{ID: s.ID, Name: s.Name, Type: s.Type, Enabled: s.Enabled,
-			Health: health(s.Enabled, ic, oc),
 			Items:  itemCounts{ic.Total, ic.InSync, ic.Dirty, ic.Failing, ic.Parked},
-			Orders: orderCountsJSON(oc)}
+			Orders: orderCountsJSON(oc), Circuit: "unknown", Push: a.job(pushJobPrefix + s.ID)}
 		last, ok, err := a.db.LastInSync(ctx, s.ID)
 		if err != nil {
 			return body, err
@@ -199,6 +265,23 @@ func (a *admin) statusOf(ctx context.Context) (statusBody, error) {
 		if ok {
 			st.LastInSyncAt = &last
 		}
+		var lastPush time.Time
+		if a.readings != nil {
+			r := a.readings.Store(s.ID)
+			st.Circuit, st.RateLimitWaitSeconds = r.Circuit, r.RateLimitWait.Seconds()
+			st.LastPushAt, lastPush = timePtr(r.LastPushAt), r.LastPushAt
+		}
+		if last.After(lastPush) {
+			lastPush = last
+		}
+		switch {
+		case ic.Dirty == 0:
+			st.LagSeconds = new(float64)
+		case !lastPush.IsZero():
+			lag := max(now.Sub(lastPush).Seconds(), 0)
+			st.LagSeconds = &lag
+		}
+		st.Health = health(s.Enabled, st.Circuit, ic, oc)
 		body.Totals.Total += ic.Total
 		body.Totals.InSync += ic.InSync
 		body.Totals.Dirty += ic.Dirty
@@ -480,12 +563,42 @@ func (a *admin) orderByParam(c *gin.Context) (state.InboxOrder, bool) {
 	return o, true
 }
 
+// timelineEntry is one step of an order's history on the wire.
+type timelineEntry struct {
+	At      time.Time       `json:"at"`
+	Kind    string          `json:"kind"`
+	Actor   string          `json:"actor"`
+	Message string          `json:"message"`
+	Detail  json.RawMessage `json:"detail"`
+}
+
+// timelineLimit bounds each source of an order's timeline.
+const timelineLimit = 200
+
+// getOrder answers the order with its payload and its timeline: received
+// (the inbox), then the pipeline's events (attempts, errors, staging, the
+// ERP importer's result, the status sent back) and the operators' actions
+// from the audit log, oldest first.
 func (a *admin) getOrder(c *gin.Context) {
 	o, ok := a.orderByParam(c)
 	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"order": orderJSON(o, true)})
+	evs, err := a.db.OrderTimeline(c.Request.Context(), o.Store, o.ShopOrderID, timelineLimit)
+	if err != nil {
+		a.internal(c, "order timeline", err)
+		return
+	}
+	tl := []timelineEntry{{At: o.ReceivedAt, Kind: "received", Actor: "shop:" + o.Store,
+		Message: "received from " + o.Store + " and stored", Detail: json.RawMessage("{}")}}
+	for _, e := range evs {
+		d := e.Detail
+		if !json.Valid(d) {
+			d = json.RawMessage("{}")
+		}
+		tl = append(tl, timelineEntry{At: e.At, Kind: e.Kind, Actor: e.Actor, Message: e.Message, Detail: d})
+	}
+	c.JSON(http.StatusOK, gin.H{"order": orderJSON(o, true), "timeline": tl})
 }
 
 // orderAction is one operator action on an inbox order.
@@ -523,11 +636,8 @@ func (a *admin) orderAction(act orderAction) gin.HandlerFunc {
 		var body struct {
 			Reason string `json:"reason"`
 		}
-		if c.Request.ContentLength != 0 {
-			if err := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 4096)).Decode(&body); err != nil {
-				abortError(c, http.StatusBadRequest, "bad_request", "the body must be JSON like {\"reason\": \"...\"}")
-				return
-			}
+		if !optionalJSON(c, &body, `{"reason": "..."}`) {
+			return
 		}
 		p := principalOf(c)
 		reason := body.Reason
@@ -569,6 +679,19 @@ func (a *admin) orderAction(act orderAction) gin.HandlerFunc {
 		}
 		c.JSON(http.StatusOK, gin.H{"order": orderJSON(o, false)})
 	}
+}
+
+// optionalJSON decodes a small, optional JSON body into v; on a body that
+// is not JSON it answers 400 naming example and returns false.
+func optionalJSON(c *gin.Context, v any, example string) bool {
+	if c.Request.ContentLength == 0 {
+		return true
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 4096)).Decode(v); err != nil {
+		abortError(c, http.StatusBadRequest, "bad_request", "the body must be JSON like "+example)
+		return false
+	}
+	return true
 }
 
 func statesText(ss []state.OrderState) string {

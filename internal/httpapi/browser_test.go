@@ -2,18 +2,23 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/erpbridge/erpbridge/internal/catalog"
+	"github.com/erpbridge/erpbridge/internal/engine"
 	"github.com/erpbridge/erpbridge/internal/state"
+	"github.com/erpbridge/erpbridge/internal/store"
 )
 
 // Browser tests drive Chromium through the dashboard. Screenshots go to
@@ -244,6 +249,18 @@ func TestBrowserReadOnlySeesNoButtons(t *testing.T) {
 	if n, err := chromedp.Run(ctx, countButtons); err != nil || n != 0 {
 		t.Errorf("read-only attention page shows %d buttons (%v)", n, err)
 	}
+	for _, pg := range []struct{ path, ready, name string }{
+		{fmt.Sprintf("/ui/orders/%d", b.parked), "#timeline", "read-3-order-timeline"},
+		{"/ui/stores/b2c/plan", "#content .empty", "read-4-plan"},
+	} {
+		do(ctx, t, chromedp.Navigate(srv.URL+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.ready)), shot(t, dir, pg.name))
+		if n, err := chromedp.Run(ctx, countButtons); err != nil || n != 0 {
+			t.Errorf("read-only %s shows %d buttons (%v)", pg.path, n, err)
+		}
+	}
+	if got := text(ctx, t, "#content .empty"); !strings.Contains(got, "An admin can run one") {
+		t.Errorf("read-only plan page says %q", got)
+	}
 	// The server refuses too, whatever the page shows.
 	status, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(`fetch("/api/v1/orders/%d/retry", {method: "POST",
 		credentials: "same-origin", headers: {"X-CSRF-Token": document.cookie.replace(/.*erpbridge_csrf=([^;]*).*/, "$1")}}).then(r => r.status)`, b.parked),
@@ -253,5 +270,98 @@ func TestBrowserReadOnlySeesNoButtons(t *testing.T) {
 	}
 	if o, _ := b.db.GetOrder(t.Context(), b.parked); o.State != state.OrderParked {
 		t.Errorf("order is %s after a read-only retry", o.State)
+	}
+}
+
+// samplePlan is a plan with something of each kind, for the plan page.
+func samplePlan(_ context.Context, st string, _ engine.ProjectOptions) (engine.ProjectSummary, error) {
+	return engine.ProjectSummary{Store: st,
+		Desired: map[catalog.Kind]int{catalog.KindProduct: 40, catalog.KindPrice: 40, catalog.KindStock: 40},
+		Changed: 7, Created: 2, Deactivated: 1, Zeroed: 1, Parked: 1, OutOfScope: 3,
+		Reasons: []string{`price KUBEK-09: no price in list "detal"`},
+		Changes: []engine.Change{
+			{Kind: catalog.KindProduct, SKU: "KUBEK-21", Op: store.OpUpsert, After: json.RawMessage(`{"name":"Kubek 0,5 l","active":true}`)},
+			{Kind: catalog.KindPrice, SKU: "TALERZ-02", Op: store.OpUpsert,
+				Before: json.RawMessage(`{"price":"19.90","currency":"PLN"}`), After: json.RawMessage(`{"price":"21.50","currency":"PLN"}`)},
+		}}, nil
+}
+
+func TestBrowserTimelineAndPlan(t *testing.T) {
+	t.Parallel()
+	b := newHub(t)
+	b.actions.planFn = samplePlan
+	ctx0 := t.Context()
+	o, err := b.db.GetOrder(ctx0, b.fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range []state.OrderEvent{
+		{Kind: state.OrderEventRetry, Message: "retry: ERP staging: dial tcp 10.0.0.5:1433: connect: connection refused"},
+		{Kind: state.OrderEventStaged, Message: "written to the ERP staging tables", Detail: json.RawMessage(`{"staging_id":"41"}`)},
+		{Kind: state.OrderEventERPResult, Message: "imported into the ERP as RO/17/2026, status shipped, tracking DPD TRK-1"},
+		{Kind: state.OrderEventStatusSent, Message: "shop told: shipped"},
+	} {
+		e.Store, e.ShopOrderID, e.At = o.Store, o.ShopOrderID, o.ReceivedAt.Add(time.Duration(i+1)*time.Minute)
+		if err := b.db.AddOrderEvent(ctx0, nil, e, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.db.SetOrderState(ctx0, b.fresh, state.OrderImported, "", "41", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(b.h)
+	t.Cleanup(srv.Close)
+	ctx := browser(t)
+	dir := screenshotDir(t)
+
+	do(ctx, t, signIn(srv.URL, adminToken),
+		chromedp.WaitVisible(chromedp.ID("sync-all")),
+		chromedp.Click(chromedp.ID("sync-all")),
+		chromedp.WaitVisible(chromedp.ID("flash")),
+		shot(t, dir, "admin-8-overview-sync"))
+	if got := text(ctx, t, "#flash"); got != "Pushing now: push:b2c, push:b2b." {
+		t.Errorf("after Sync all the page says %q", got)
+	}
+	if got := b.actions.started(); !slices.Equal(got, []string{"push:b2c", "push:b2b"}) {
+		t.Errorf("Sync all started %v", got)
+	}
+	if got := text(ctx, t, "#erp"); !strings.Contains(got, "connection refused") || !strings.Contains(got, "failing since") {
+		t.Errorf("overview's ERP facts lack the failing snapshot: %q", got)
+	}
+	if got := text(ctx, t, "#stores tbody"); !strings.Contains(got, "half-open") || !strings.Contains(got, "waited 3 s") {
+		t.Errorf("overview's stores lack circuit and rate-limit waits: %q", got)
+	}
+
+	do(ctx, t,
+		chromedp.Navigate(fmt.Sprintf("%s/ui/orders/%d", srv.URL, b.fresh)),
+		chromedp.WaitVisible(chromedp.CSS(`#timeline li[data-kind="status_sent"]`)),
+		shot(t, dir, "admin-9-order-timeline"))
+	var kinds []string
+	if kinds, err = chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#timeline li")].map(li => li.dataset.kind)`)); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"received", "retry", "staged", "erp_result", "status_sent"}; !slices.Equal(kinds, want) {
+		t.Errorf("timeline steps = %v, want %v", kinds, want)
+	}
+	if got := text(ctx, t, "#timeline"); !strings.Contains(got, "RO/17/2026") || !strings.Contains(got, "Status sent to the shop") {
+		t.Errorf("timeline = %q", got)
+	}
+
+	do(ctx, t,
+		chromedp.Navigate(srv.URL+"/ui/"),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-store="b2c"] a.plan-link`)),
+		chromedp.Click(chromedp.CSS(`tr[data-store="b2c"] a.plan-link`)),
+		chromedp.WaitVisible(chromedp.ID("run-plan")),
+		chromedp.Click(chromedp.ID("run-plan")),
+		chromedp.WaitVisible(chromedp.ID("plan-samples")),
+		shot(t, dir, "admin-10-plan"))
+	if got := text(ctx, t, "#plan-update .value"); got != "4" {
+		t.Errorf("plan's update count = %q, want 4 (7 changed - 2 created - 1 deactivated)", got)
+	}
+	if got := text(ctx, t, `#plan-samples tr[data-sku="TALERZ-02"]`); !strings.Contains(got, `"19.90" → "21.50"`) {
+		t.Errorf("plan's price sample = %q", got)
+	}
+	if got := text(ctx, t, "#plan-unmatched"); !strings.Contains(got, "KUBEK-09") {
+		t.Errorf("plan's unmatched = %q", got)
 	}
 }

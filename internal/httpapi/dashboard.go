@@ -4,9 +4,11 @@ import (
 	"crypto/rand"
 	"embed"
 	"encoding/hex"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 
@@ -40,12 +42,14 @@ type page struct {
 // dashboard serves the pages; their data comes from the JSON API, which
 // the page's script polls with the session cookie.
 type dashboard struct {
-	a    *admin
-	auth *authenticator
+	a       *admin
+	auth    *authenticator
+	proxies []netip.Prefix
+	limit   *signInLimiter
 }
 
-func registerDashboard(r *gin.Engine, a *admin, auth *authenticator) {
-	d := &dashboard{a: a, auth: auth}
+func registerDashboard(r *gin.Engine, a *admin, auth *authenticator, proxies []netip.Prefix) {
+	d := &dashboard{a: a, auth: auth, proxies: proxies, limit: newSignInLimiter(a.now)}
 	static, err := fs.Sub(staticFS, "ui/static")
 	if err != nil {
 		a.log.Error("dashboard: static assets missing")
@@ -70,6 +74,7 @@ func registerDashboard(r *gin.Engine, a *admin, auth *authenticator) {
 	r.GET(DashboardPrefix+"/attention", d.page("attention", "Needs attention"))
 	r.GET(DashboardPrefix+"/orders", d.page("orders", "Orders"))
 	r.GET(DashboardPrefix+"/orders/:id", d.orderPage)
+	r.GET(DashboardPrefix+"/stores/:store/plan", d.planPage)
 	r.GET(DashboardPrefix+"/audit", d.page("audit", "Audit log"))
 	r.GET(DashboardPrefix+"/config", d.page("config", "Configuration"))
 }
@@ -129,6 +134,22 @@ func (d *dashboard) orderPage(c *gin.Context) {
 		User: p.Name, Admin: p.CanWrite(), Params: map[string]string{"id": strconv.FormatInt(id, 10)}})
 }
 
+// planPage previews a store's plan; the script starts and polls it.
+func (d *dashboard) planPage(c *gin.Context) {
+	p, ok := d.session(c)
+	if !ok {
+		return
+	}
+	id := c.Param("store")
+	if !d.a.knownStore(id) {
+		d.render(c, http.StatusNotFound, "app.html", page{Title: "Plan", Page: "missing", User: p.Name, Admin: p.CanWrite(),
+			Error: "There is no such store in the config."})
+		return
+	}
+	d.render(c, http.StatusOK, "app.html", page{Title: "Plan for " + id, Page: "plan",
+		User: p.Name, Admin: p.CanWrite(), Params: map[string]string{"id": id}})
+}
+
 func (d *dashboard) loginForm(c *gin.Context) {
 	d.render(c, http.StatusOK, "login.html", page{Title: "Sign in"})
 }
@@ -153,16 +174,25 @@ func (d *dashboard) login(c *gin.Context) {
 		d.render(c, http.StatusForbidden, "login.html", page{Title: "Sign in", Error: "Sign in from this site's own page."})
 		return
 	}
+	ip := c.ClientIP()
+	if wait := d.limit.wait(ip); wait > 0 {
+		d.a.log.Warn("dashboard: sign-in refused after repeated failures", "remote", ip)
+		c.Header("Retry-After", strconv.Itoa(retryAfter(wait)))
+		d.render(c, http.StatusTooManyRequests, "login.html", page{Title: "Sign in",
+			Error: fmt.Sprintf("Too many failed sign-ins from your address. Try again in %d seconds.", retryAfter(wait))})
+		return
+	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 8192)
 	token := c.PostForm("token")
 	p, ok := d.auth.lookup(token)
 	if !ok {
-		d.a.log.Warn("dashboard: sign-in with an unknown token", "remote", c.ClientIP())
+		d.limit.fail(ip)
+		d.a.log.Warn("dashboard: sign-in with an unknown token", "remote", ip)
 		d.render(c, http.StatusUnauthorized, "login.html", page{Title: "Sign in", Error: "That token is not valid. Ask your administrator for an admin or read-only token."})
 		return
 	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
-		Secure: c.Request.TLS != nil, SameSite: http.SameSiteStrictMode})
+		Secure: secureRequest(c.Request, d.proxies), SameSite: http.SameSiteStrictMode})
 	d.setCSRF(c)
 	if err := d.a.db.Audit(c.Request.Context(), nil, state.Event{Actor: p.Actor(), Action: "dashboard.sign_in"}); err != nil {
 		d.a.log.Warn("dashboard: audit sign-in", "err", err)
@@ -174,7 +204,7 @@ func (d *dashboard) setCSRF(c *gin.Context) {
 	b := make([]byte, 16)
 	rand.Read(b)
 	http.SetCookie(c.Writer, &http.Cookie{Name: csrfCookie, Value: hex.EncodeToString(b), Path: "/",
-		Secure: c.Request.TLS != nil, SameSite: http.SameSiteStrictMode})
+		Secure: secureRequest(c.Request, d.proxies), SameSite: http.SameSiteStrictMode})
 }
 
 func (d *dashboard) logout(c *gin.Context) {
@@ -184,7 +214,7 @@ func (d *dashboard) logout(c *gin.Context) {
 	}
 	for _, n := range []string{sessionCookie, csrfCookie} {
 		http.SetCookie(c.Writer, &http.Cookie{Name: n, Value: "", Path: "/", MaxAge: -1, HttpOnly: n == sessionCookie,
-			Secure: c.Request.TLS != nil, SameSite: http.SameSiteStrictMode})
+			Secure: secureRequest(c.Request, d.proxies), SameSite: http.SameSiteStrictMode})
 	}
 	c.Redirect(http.StatusSeeOther, DashboardPrefix+"/login")
 }

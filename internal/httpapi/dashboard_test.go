@@ -9,16 +9,22 @@ import (
 	"testing"
 )
 
-// signIn posts token to the sign-in form and returns the answer.
-func (b *hubBundle) signIn(t testing.TB, token, origin string) *httptest.ResponseRecorder {
-	t.Helper()
+// loginRequest is the sign-in form posted with token from origin ("" for
+// no Origin header).
+func loginRequest(token, origin string) *http.Request {
 	req := httptest.NewRequest("POST", "/ui/login", strings.NewReader(url.Values{"token": {token}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if origin != "" {
 		req.Header.Set("Origin", origin)
 	}
+	return req
+}
+
+// signIn posts token to the sign-in form and returns the answer.
+func (b *hubBundle) signIn(t testing.TB, token, origin string) *httptest.ResponseRecorder {
+	t.Helper()
 	rec := httptest.NewRecorder()
-	b.h.ServeHTTP(rec, req)
+	b.h.ServeHTTP(rec, loginRequest(token, origin))
 	return rec
 }
 
@@ -68,11 +74,14 @@ func TestDashboardSignIn(t *testing.T) {
 		b.h.ServeHTTP(rec, req)
 		return rec
 	}
-	for _, p := range []string{"/ui/", "/ui/attention", "/ui/orders", fmt.Sprintf("/ui/orders/%d", b.parked), "/ui/audit", "/ui/config"} {
+	for _, p := range []string{"/ui/", "/ui/attention", "/ui/orders", fmt.Sprintf("/ui/orders/%d", b.parked), "/ui/audit", "/ui/config", "/ui/stores/b2c/plan"} {
 		rec := page(p, sess, csrf)
 		if rec.Code != 200 || !strings.Contains(rec.Body.String(), `data-admin="true"`) || rec.Header().Get("Content-Security-Policy") == "" {
 			t.Errorf("%s = %d", p, rec.Code)
 		}
+	}
+	if rec := page("/ui/stores/nope/plan", sess, csrf); rec.Code != http.StatusNotFound {
+		t.Errorf("plan page of an unknown store = %d, want 404", rec.Code)
 	}
 	if rec := page("/ui/static/app.js"); rec.Code != 200 || !strings.Contains(rec.Body.String(), "X-CSRF-Token") {
 		t.Errorf("app.js = %d", rec.Code)

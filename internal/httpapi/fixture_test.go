@@ -1,17 +1,21 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/erpbridge/erpbridge/internal/engine"
 	"github.com/erpbridge/erpbridge/internal/metrics"
 	"github.com/erpbridge/erpbridge/internal/state"
 )
@@ -29,12 +33,33 @@ type hubBundle struct {
 	invalid int64 // an invalid order of b2b
 	fresh   int64 // a received order of b2c
 	logs    *syncBuffer
+	actions *fakeActions
+	// skew is added to the handler's clock (advance).
+	mu   sync.Mutex
+	skew time.Duration
+}
+
+// now is the handler's clock: the real time plus what advance added.
+func (b *hubBundle) now() time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return time.Now().Add(b.skew)
+}
+
+func (b *hubBundle) advance(d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.skew += d
 }
 
 // newHub opens a fresh SQLite state database, seeds it with stores that
 // have parked and failing items and a parked, an invalid and a received
-// order, and returns the hub's handler with both tokens configured.
-func newHub(t testing.TB) *hubBundle {
+// order, and returns the hub's handler with both tokens configured, a fake
+// engine and fixed engine readings.
+func newHub(t testing.TB) *hubBundle { return newHubWith(t, nil) }
+
+// newHubWith is newHub with edit applied to the handler's options.
+func newHubWith(t testing.TB, edit func(*Options)) *hubBundle {
 	t.Helper()
 	ctx := t.Context()
 	db, err := state.Open(ctx, state.DriverSQLite, filepath.Join(t.TempDir(), "state.db"), slog.New(slog.DiscardHandler))
@@ -64,7 +89,7 @@ func newHub(t testing.TB) *hubBundle {
 	must(db.Ack(ctx, "b2c", "stock", "KUBEK-01", "77", "h1"))
 	must(db.Ack(ctx, "b2b", "product", "KUBEK-01", "12", "h1"))
 
-	b := &hubBundle{db: db, logs: &syncBuffer{}}
+	b := &hubBundle{db: db, logs: &syncBuffer{}, actions: &fakeActions{off: map[string]bool{}}}
 	b.parked, _, err = db.InsertOrder(ctx, state.InboxOrder{Store: "b2c", ShopOrderID: "1001", State: state.OrderParked,
 		Payload: []byte(`{"id":1001,"lines":[{"sku":"NIEZNANY-9","qty":"2"}]}`), Reason: `unknown SKU "NIEZNANY-9"`})
 	must(err)
@@ -76,7 +101,7 @@ func newHub(t testing.TB) *hubBundle {
 	must(err)
 
 	log := slog.New(slog.NewTextHandler(b.logs, nil))
-	b.h = NewHandler(Options{
+	o := Options{
 		Logger: log,
 		Operator: &Operator{
 			State: db,
@@ -91,9 +116,86 @@ func newHub(t testing.TB) *hubBundle {
 			ERPCursors:     map[string]string{"delta": "erp.changes"},
 			RedactedConfig: func() ([]byte, error) { return []byte("erp:\n  dsn: '[redacted]'\n"), nil },
 			Metrics:        metrics.New(db, []string{"b2c", "b2b"}, log, 0),
+			Actions:        b.actions,
+			Readings:       fixedReadings{},
+			Now:            b.now,
 		},
-	})
+	}
+	if edit != nil {
+		edit(&o)
+	}
+	b.h = NewHandler(o)
 	return b
+}
+
+// fakeActions is the engine for the admin API: it records the jobs started
+// and answers plans from PlanFn.
+type fakeActions struct {
+	mu   sync.Mutex
+	jobs []string
+	off  map[string]bool
+	// planFn answers Plan; nil answers an empty plan.
+	planFn func(ctx context.Context, store string, o engine.ProjectOptions) (engine.ProjectSummary, error)
+}
+
+func (f *fakeActions) RunJob(name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.off[name] {
+		return fmt.Errorf("engine: no job %q is scheduled", name)
+	}
+	f.jobs = append(f.jobs, name)
+	return nil
+}
+
+func (f *fakeActions) started() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.jobs)
+}
+
+func (f *fakeActions) Plan(ctx context.Context, store string, o engine.ProjectOptions) (engine.ProjectSummary, error) {
+	f.mu.Lock()
+	fn := f.planFn
+	f.mu.Unlock()
+	if fn == nil {
+		return engine.ProjectSummary{Store: store}, nil
+	}
+	return fn(ctx, store, o)
+}
+
+// fixedReadings: b2c waited 3 s for its rate limit and last took a push
+// 90 s ago; b2b's circuit is half-open; the snapshot job last failed.
+type fixedReadings struct{}
+
+var readingsAt = time.Now()
+
+func (fixedReadings) Store(id string) metrics.StoreReading {
+	switch id {
+	case "b2c":
+		return metrics.StoreReading{Circuit: "closed", RateLimitWait: 3 * time.Second, LastPushAt: readingsAt.Add(-90 * time.Second)}
+	case "b2b":
+		return metrics.StoreReading{Circuit: "half-open"}
+	}
+	return metrics.StoreReading{Circuit: "closed"}
+}
+
+func (fixedReadings) Job(name string) metrics.JobReading {
+	switch name {
+	case "snapshot":
+		return metrics.JobReading{LastRunAt: readingsAt, LastErrorAt: readingsAt, LastError: "ERP: connection refused", Failures: 2,
+			LastOKAt: readingsAt.Add(-time.Hour)}
+	case "erp-delta":
+		return metrics.JobReading{LastRunAt: readingsAt, LastOKAt: readingsAt}
+	}
+	return metrics.JobReading{}
+}
+
+func (fixedReadings) LastERPRead(what string) time.Time {
+	if what == "delta" {
+		return readingsAt
+	}
+	return time.Time{}
 }
 
 // do sends one request with token as bearer ("" for none) and returns the

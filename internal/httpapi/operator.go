@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -31,6 +32,15 @@ type Operator struct {
 	// Metrics, if not nil, is served on /metrics (any token) and counts
 	// every request.
 	Metrics *metrics.Registry
+	// Actions is the running engine (*engine.Runner); nil answers the
+	// sync, snapshot and plan actions with 503.
+	Actions Actions
+	// Context bounds background work (plans): when it ends, running plans
+	// are cancelled. Nil: context.Background().
+	Context context.Context
+	// Readings are the engine's facts the status shows (metrics.Readings);
+	// nil shows none.
+	Readings Readings
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -63,7 +73,11 @@ func registerOperator(r *gin.Engine, o Options) {
 		o.Logger.Warn("no admin tokens configured (http.admin_tokens): the admin API, dashboard and /metrics refuse every request")
 	}
 	a := &admin{db: op.State, stores: op.Stores, erpCursors: op.ERPCursors, redacted: op.RedactedConfig,
-		log: o.Logger, now: now}
+		log: o.Logger, now: now, actions: op.Actions, readings: op.Readings}
+	a.plans.ctx = op.Context
+	if a.plans.ctx == nil {
+		a.plans.ctx = context.Background()
+	}
 	api := r.Group(APIPrefix)
 	a.register(api, auth)
 	r.NoRoute(func(c *gin.Context) {
@@ -75,7 +89,7 @@ func registerOperator(r *gin.Engine, o Options) {
 		})
 		r.GET("/metrics", auth.requireToken(), gin.WrapH(h))
 	}
-	registerDashboard(r, a, auth)
+	registerDashboard(r, a, auth, parseProxies(o.TrustedProxies))
 }
 
 // metricMethod bounds the method label: a client may send any method name.

@@ -35,6 +35,9 @@ type Options struct {
 	// its body limit (http.max_body_bytes; 0: DefaultMaxBodyBytes).
 	Webhooks     *orders.Service
 	MaxBodyBytes int64
+	// TrustedProxies (http.trusted_proxies) are the reverse proxies whose
+	// X-Forwarded-For and X-Forwarded-Proto are believed; none by default.
+	TrustedProxies []string
 }
 
 // NewHandler returns the hub's HTTP handler with every route registered.
@@ -46,6 +49,12 @@ func NewHandler(o Options) http.Handler {
 		o.CheckTimeout = 3 * time.Second
 	}
 	r := gin.New()
+	// Client addresses (access log, sign-in limit) come from forwarded
+	// headers only when a trusted proxy sent them.
+	if err := r.SetTrustedProxies(o.TrustedProxies); err != nil {
+		o.Logger.Error("http.trusted_proxies: ignored", slog.Any("err", err))
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(gin.Recovery(), accessLog(o.Logger))
 	useOperatorMiddleware(r, o) // operator surface: request metrics
 	r.GET("/healthz", func(c *gin.Context) {

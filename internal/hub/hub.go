@@ -243,6 +243,8 @@ func (h *Hub) Start() (handler http.Handler, stop func(), err error) {
 		_ = runner.Stop()
 		return nil, nil, err
 	}
+	// Background work the API starts (plans) ends with stop.
+	bg, cancel := context.WithCancel(context.Background())
 	storeIDs := make([]string, 0, len(h.Config.Stores))
 	for _, s := range h.Config.Stores {
 		storeIDs = append(storeIDs, s.ID)
@@ -257,11 +259,16 @@ func (h *Hub) Start() (handler http.Handler, stop func(), err error) {
 			ERPCursors:     map[string]string{"delta": engine.DeltaCursor},
 			RedactedConfig: h.Config.Redacted,
 			Metrics:        metrics.New(h.State, storeIDs, h.Log, 0),
+			Actions:        runner,
+			Context:        bg,
+			Readings:       metrics.Readings{},
 		},
-		Webhooks:     orderSvc,
-		MaxBodyBytes: h.Config.HTTP.MaxBodyBytes,
+		Webhooks:       orderSvc,
+		MaxBodyBytes:   h.Config.HTTP.MaxBodyBytes,
+		TrustedProxies: h.Config.HTTP.TrustedProxies,
 	})
 	stop = func() {
+		cancel()
 		_ = orderRunner.Stop()
 		_ = runner.Stop()
 	}

@@ -5,7 +5,8 @@
 // calls.
 //
 // The engine feeds its metrics through ObservePush, ObserveRateLimitWait,
-// SetCircuit and ObserveERPRead; a series appears with its first event.
+// SetCircuit, ObserveERPRead and ObserveJob; a series appears with its first
+// event. Readings gives the status API the same facts as values.
 package metrics
 
 import (
@@ -66,17 +67,22 @@ func ObservePush(store, kind string, d time.Duration, items, failed int) {
 	pushDuration.WithLabelValues(store, kind).Observe(d.Seconds())
 	pushedItems.WithLabelValues(store, kind, "ok").Add(float64(max(items-failed, 0)))
 	pushedItems.WithLabelValues(store, kind, "failed").Add(float64(max(failed, 0)))
+	if items > failed {
+		updateStore(store, func(r *StoreReading) { r.LastPushAt = time.Now() })
+	}
 }
 
 // ObserveRateLimitWait records time spent waiting before a push to store.
 func ObserveRateLimitWait(store string, d time.Duration) {
 	rateLimitWait.WithLabelValues(store).Add(d.Seconds())
+	updateStore(store, func(r *StoreReading) { r.RateLimitWait += d })
 }
 
 // SetCircuit records a store's circuit state (CircuitClosed, CircuitHalfOpen
 // or CircuitOpen).
 func SetCircuit(store string, state int) {
 	circuit.WithLabelValues(store).Set(float64(state))
+	updateStore(store, func(r *StoreReading) { r.Circuit = circuitNames[state] })
 }
 
 // ObserveERPRead records one ERP read ("delta" or "snapshot"): its duration
@@ -84,6 +90,11 @@ func SetCircuit(store string, state int) {
 func ObserveERPRead(what string, d time.Duration, rows int) {
 	erpReadDuration.WithLabelValues(what).Observe(d.Seconds())
 	erpRows.WithLabelValues(what).Add(float64(rows))
+	now := time.Now()
+	erpLastRead.WithLabelValues(what).Set(float64(now.Unix()))
+	readings.Lock()
+	readings.reads[what] = now
+	readings.Unlock()
 }
 
 // Registry is one hub's metrics: its Prometheus registry with the state
@@ -112,6 +123,7 @@ func New(db *state.DB, stores []string, log *slog.Logger, timeout time.Duration)
 		&stateCollector{db: db, stores: stores, log: log, timeout: timeout},
 		h.requests, h.duration,
 		pushDuration, pushedItems, rateLimitWait, circuit, erpReadDuration, erpRows,
+		jobRuns, erpLastRead,
 	)
 	return &Registry{reg: reg, http: h}
 }

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -167,6 +168,7 @@ func TestGrafanaDashboardNamesExist(t *testing.T) {
 	ObserveRateLimitWait("grafana-test", time.Second)
 	SetCircuit("grafana-test", CircuitClosed)
 	ObserveERPRead("grafana-test", time.Second, 1)
+	ObserveJob("grafana-test", nil)
 	r.ObserveHTTP("/healthz", "GET", 200, time.Millisecond)
 	known := map[string]bool{}
 	mfs, err := r.Gatherer().Gather()
@@ -195,5 +197,41 @@ func TestGrafanaDashboardNamesExist(t *testing.T) {
 	}
 	if used < 10 {
 		t.Fatalf("the dashboard uses only %d erpbridge metrics", used)
+	}
+}
+
+func TestReadings(t *testing.T) {
+	t.Parallel()
+	var r Readings
+	if got := r.Store("readings-test"); got.Circuit != "closed" || got.RateLimitWait != 0 || !got.LastPushAt.IsZero() {
+		t.Errorf("a store nothing was reported of = %+v", got)
+	}
+	SetCircuit("readings-test", CircuitOpen)
+	ObserveRateLimitWait("readings-test", 1500*time.Millisecond)
+	ObserveRateLimitWait("readings-test", 500*time.Millisecond)
+	ObservePush("readings-test", "price", time.Second, 10, 10)
+	if got := r.Store("readings-test"); got.Circuit != "open" || got.RateLimitWait != 2*time.Second || !got.LastPushAt.IsZero() {
+		t.Errorf("after an all-failed push = %+v", got)
+	}
+	before := time.Now()
+	ObservePush("readings-test", "price", time.Second, 10, 3)
+	SetCircuit("readings-test", CircuitHalfOpen)
+	if got := r.Store("readings-test"); got.Circuit != "half-open" || got.LastPushAt.Before(before) {
+		t.Errorf("after an accepted push = %+v", got)
+	}
+
+	ObserveJob("readings-test-job", nil)
+	ObserveJob("readings-test-job", errors.New("ERP down"))
+	j := r.Job("readings-test-job")
+	if j.Failures != 1 || j.LastError != "ERP down" || j.LastOKAt.IsZero() || j.LastErrorAt.Before(j.LastOKAt) || !j.LastRunAt.Equal(j.LastErrorAt) {
+		t.Errorf("job reading = %+v", j)
+	}
+	ObserveJob("readings-test-job", nil)
+	if j := r.Job("readings-test-job"); j.Failures != 1 || !j.LastOKAt.After(j.LastErrorAt) && !j.LastOKAt.Equal(j.LastErrorAt) {
+		t.Errorf("job reading after a good run = %+v", j)
+	}
+	ObserveERPRead("readings-test-read", time.Second, 5)
+	if r.LastERPRead("readings-test-read").Before(before) || !r.LastERPRead("never").IsZero() {
+		t.Errorf("last ERP reads wrong")
 	}
 }

@@ -133,6 +133,11 @@ func (s *Service) processOne(ctx context.Context, o state.InboxOrder, products *
 		}
 		if st != state.OrderImported {
 			log.Warn("order not imported", slog.String("state", string(st)), slog.String("reason", reason))
+			kind := string(st)
+			if st == state.OrderReceived {
+				kind = state.OrderEventRetry
+			}
+			s.event(wctx, o.Store, o.ShopOrderID, kind, reason, map[string]any{"attempt": o.Attempts})
 		}
 		return st, nil
 	}
@@ -187,6 +192,7 @@ func (s *Service) processOne(ctx context.Context, o state.InboxOrder, products *
 		if err != nil {
 			return "", fmt.Errorf("orders: order %d: %w", o.ID, err)
 		}
+		s.event(wctx, o.Store, o.ShopOrderID, state.OrderEventSkipped, fmt.Sprintf("%s in the shop before import", parsed.Status), nil)
 		return state.OrderSkipped, nil
 	}
 	n, err := Normalize(parsed, st.rules(), products)
@@ -216,7 +222,23 @@ func (s *Service) processOne(ctx context.Context, o state.InboxOrder, products *
 	}
 	log.Info("order imported", slog.String("staging_id", ref.ID), slog.Bool("created", ref.Created),
 		slog.String("customer_match", n.MatchBy))
+	s.event(wctx, o.Store, o.ShopOrderID, state.OrderEventStaged, "written to the ERP staging tables",
+		map[string]any{"staging_id": ref.ID, "created": ref.Created, "attempt": o.Attempts, "customer_match": n.MatchBy})
 	return state.OrderImported, nil
+}
+
+// event adds one entry to an order's history. The history is for people:
+// failing to write it is logged and changes nothing in the order's way.
+func (s *Service) event(ctx context.Context, storeID, shopOrderID, kind, msg string, detail map[string]any) {
+	e := state.OrderEvent{Store: storeID, ShopOrderID: shopOrderID, At: s.Now(), Kind: kind, Message: msg}
+	if detail != nil {
+		e.Detail, _ = json.Marshal(detail)
+	}
+	once := kind == state.OrderEventERPResult
+	if err := s.write(ctx, func() error { return s.DB.AddOrderEvent(ctx, nil, e, once) }); err != nil {
+		s.Log.Warn("order event not recorded", slog.String("store", storeID), slog.String("order", shopOrderID),
+			slog.String("event", kind), slog.Any("err", err))
+	}
 }
 
 // unclaim hands claimed orders back, due now.

@@ -123,6 +123,9 @@ func (s *Service) applyResult(ctx context.Context, r erp.OrderResult) (released,
 			err := s.write(ctx, func() error {
 				return s.DB.SetOrderState(ctx, o.ID, state.OrderParked, reason, "", time.Time{})
 			})
+			if err == nil {
+				s.event(ctx, r.Store, r.ShopOrderID, state.OrderEventERPResult, reason, map[string]any{"state": string(r.State)})
+			}
 			return false, false, err
 		}
 		return false, false, nil
@@ -136,6 +139,8 @@ func (s *Service) applyResult(ctx context.Context, r erp.OrderResult) (released,
 		return false, false, err
 	}
 	released = true
+	s.event(ctx, r.Store, r.ShopOrderID, state.OrderEventERPResult, resultText(r), map[string]any{
+		"state": string(r.State), "erp_number": r.ERPNumber, "status": string(r.Status), "tracking": r.Tracking})
 	u, ok := statusUpdate(r)
 	if !ok {
 		return released, false, nil
@@ -159,5 +164,27 @@ func (s *Service) applyResult(ctx context.Context, r erp.OrderResult) (released,
 	if err := s.write(ctx, func() error { return s.DB.SetStatusSent(ctx, nil, r.Store, r.ShopOrderID, key) }); err != nil {
 		return released, true, err
 	}
+	msg := "shop told: " + string(u.Status)
+	if u.Tracking != nil {
+		msg += ", tracking " + u.Tracking.Carrier + " " + u.Tracking.Number
+	}
+	s.event(ctx, r.Store, r.ShopOrderID, state.OrderEventStatusSent, msg,
+		map[string]any{"status": string(u.Status), "erp_number": u.ERPNumber, "tracking": u.Tracking})
 	return released, true, nil
+}
+
+// resultText says what the importer reported, for the order's history; the
+// same result read again says the same, so it is recorded once.
+func resultText(r erp.OrderResult) string {
+	t := "imported into the ERP"
+	if r.ERPNumber != "" {
+		t += " as " + r.ERPNumber
+	}
+	if r.Status != "" {
+		t += ", status " + string(r.Status)
+	}
+	if r.Tracking != nil && r.Tracking.Number != "" {
+		t += ", tracking " + r.Tracking.Carrier + " " + r.Tracking.Number
+	}
+	return t
 }

@@ -78,9 +78,9 @@
 
   // action runs a write, says what happened (done: text, or a func of the
   // answer), then re-renders the page.
-  function action(label, path, cls, confirmText, done) {
+  function action(label, path, cls, confirmText, done, id) {
     return h("button", {
-      class: cls, "data-action": label.toLowerCase(),
+      class: cls, "data-action": label.toLowerCase(), id,
       onclick: async (ev) => {
         if (confirmText && !window.confirm(confirmText)) return;
         ev.target.disabled = true;
@@ -127,11 +127,24 @@
       h("td", { class: "num" }, st.items.parked),
       h("td", { class: "num" }, waiting(st.orders)),
       h("td", { class: "num" }, stuck(st.orders)),
-      h("td", {}, when(st.last_in_sync_at)),
-      h("td", {}, isAdmin && st.items.parked > 0 ? action("Retry parked", "/stores/" + encodeURIComponent(st.id) + "/retry-parked", "", null,
-        r => r.retried + " parked item(s) of " + st.id + " will be pushed again.") : null)));
+      h("td", {}, when(st.last_push_at || st.last_in_sync_at)),
+      h("td", { class: "num" }, lag(st.lag_seconds)),
+      h("td", {}, circuit(st), st.rate_limit_wait_seconds > 0 ? h("div", { class: "muted" }, "waited " + duration(st.rate_limit_wait_seconds)) : null),
+      h("td", {}, h("div", { class: "actions" },
+        h("a", { href: "/ui/stores/" + encodeURIComponent(st.id) + "/plan", class: "plan-link" }, "Plan"),
+        isAdmin && st.enabled ? action("Sync", "/stores/" + encodeURIComponent(st.id) + "/sync", "", null,
+          "Pushing what waits for " + st.id + " now.") : null,
+        isAdmin && st.items.parked > 0 ? action("Retry parked", "/stores/" + encodeURIComponent(st.id) + "/retry-parked", "", null,
+          r => r.retried + " parked item(s) of " + st.id + " will be pushed again.") : null),
+        st.push_job && st.push_job.failing ? h("div", { class: "reason" }, st.push_job.last_error) : null)));
     const cursors = Object.entries(s.erp.cursors);
+    const erpJobs = (s.erp.jobs || []).map(j => [h("dt", {}, j.name), h("dd", { class: j.failing ? "reason" : "" },
+      j.failing ? "failing since " + ago(j.last_error_at) + ": " + j.last_error : (j.last_ok_at ? "ok, " + ago(j.last_ok_at) : "not run since the hub started"),
+      j.failures > 0 && !j.failing ? h("span", { class: "muted" }, " · " + j.failures + " failure(s) since start") : null)]);
     return [
+      isAdmin ? h("div", { class: "toolbar", id: "engine-actions" },
+        action("Sync all stores now", "/actions/sync", "primary", null, r => "Pushing now: " + r.started.join(", ") + ".", "sync-all"),
+        action("Read ERP snapshot now", "/actions/snapshot", "", null, "Reading a full ERP snapshot now.", "snapshot")) : null,
       h("div", { class: "cards" },
         card("Stores", s.stores.length),
         card("Items in sync", s.items.in_sync, "", "in-sync-card", "of " + s.items.total),
@@ -142,12 +155,27 @@
         card("Orders needing a hand", stuck(s.orders), stuck(s.orders) ? "bad" : "", "stuck-orders-card")),
       h("h2", {}, "Stores"),
       s.stores.length ? table(["Store", "Health", { label: "In sync", num: 1 }, { label: "Backlog", num: 1 }, { label: "Failing", num: 1 },
-        { label: "Parked", num: 1 }, { label: "Orders waiting", num: 1 }, { label: "Orders parked", num: 1 }, "Last in sync", ""], storeRows, "stores")
+        { label: "Parked", num: 1 }, { label: "Orders waiting", num: 1 }, { label: "Orders parked", num: 1 }, "Last push",
+        { label: "Lag", num: 1 }, "Circuit", ""], storeRows, "stores")
         : empty("No stores are configured."),
       h("h2", {}, "ERP"),
-      h("dl", { class: "facts", id: "erp" }, cursors.length ? cursors.map(([k, v]) => [h("dt", {}, k + " cursor"), h("dd", {}, v || "not read yet")])
-        : [h("dt", {}, "Reads"), h("dd", {}, "no ERP read positions recorded yet")]),
+      h("dl", { class: "facts", id: "erp" },
+        h("dt", {}, "Last delta read"), h("dd", {}, when(s.erp.last_delta_at)),
+        h("dt", {}, "Last snapshot"), h("dd", {}, when(s.erp.last_snapshot_at)),
+        cursors.map(([k, v]) => [h("dt", {}, k + " cursor"), h("dd", {}, v || "not read yet")]),
+        erpJobs),
     ];
+  }
+
+  function duration(sec) {
+    if (sec < 90) return Math.round(sec) + " s";
+    if (sec < 5400) return Math.round(sec / 60) + " min";
+    return Math.round(sec / 3600) + " h";
+  }
+  function lag(sec) { return sec === null || sec === undefined ? "—" : (sec === 0 ? "none" : duration(sec)); }
+  function circuit(st) {
+    const cls = { closed: "ok", "half-open": "attention", open: "failing" }[st.circuit] || "disabled";
+    return badge(cls, st.circuit || "unknown");
   }
 
   async function attention() {
@@ -204,11 +232,7 @@
   }
 
   async function order() {
-    const { order: o } = await api("/orders/" + encodeURIComponent(body.dataset.id));
-    const steps = [[o.received_at, "Received from " + o.store + " (shop order " + o.shop_order_id + ")"]];
-    if (o.attempts > 0) steps.push([null, o.attempts + " import attempt(s)"]);
-    if (o.erp_ref) steps.push([null, "ERP document " + o.erp_ref]);
-    steps.push([o.updated_at, "Now " + o.state + (o.reason ? ": " + o.reason : "")]);
+    const { order: o, timeline } = await api("/orders/" + encodeURIComponent(body.dataset.id));
     document.querySelector("h1").textContent = "Order " + o.store + " #" + o.shop_order_id;
     document.title = "Order " + o.store + " #" + o.shop_order_id + " · erpbridge";
     const payload = o.payload !== undefined ? JSON.stringify(o.payload, null, 2) : (o.payload_text || "");
@@ -219,15 +243,65 @@
         h("dt", {}, "Shop order"), h("dd", {}, o.shop_order_id),
         h("dt", {}, "State"), h("dd", { id: "order-state" }, o.state),
         h("dt", {}, "Reason"), h("dd", { class: o.reason ? "reason" : "" }, o.reason || "—"),
-        h("dt", {}, "ERP document"), h("dd", {}, o.erp_ref || "not imported yet"),
+        h("dt", {}, "ERP staging ref."), h("dd", {}, o.erp_ref || "not imported yet"),
         h("dt", {}, "Attempts"), h("dd", {}, o.attempts),
         h("dt", {}, "Received"), h("dd", {}, new Date(o.received_at).toLocaleString()),
         h("dt", {}, "Updated"), h("dd", {}, new Date(o.updated_at).toLocaleString())),
       h("h2", {}, "Timeline"),
-      h("ol", { class: "timeline" }, steps.map(([t, text]) => h("li", {}, text, t ? h("span", { class: "muted" }, " · ", when(t)) : null))),
+      h("ol", { class: "timeline", id: "timeline" }, timeline.map(e => h("li", { "data-kind": e.kind, class: "tl-" + stepClass(e.kind) },
+        h("strong", {}, stepTitle(e.kind)), " ", h("span", {}, e.message),
+        h("div", { class: "muted" }, new Date(e.at).toLocaleString(), " · ", e.actor, " · ", ago(e.at))))),
       h("h2", {}, "Payload as received"),
       h("pre", { class: "block" }, payload),
     ];
+  }
+
+  const stepTitles = {
+    received: "Webhook or poll received", retry: "Import attempt failed, will retry", parked: "Parked", invalid: "Invalid",
+    skipped: "Skipped", staged: "Written to ERP staging", erp_result: "ERP importer", status_sent: "Status sent to the shop",
+    "order.retry": "Retried by an operator", "order.park": "Parked by an operator", "order.skip": "Skipped by an operator",
+  };
+  function stepTitle(kind) { return stepTitles[kind] || kind; }
+  function stepClass(kind) {
+    if (["parked", "invalid", "retry"].includes(kind)) return "bad";
+    if (["staged", "erp_result", "status_sent"].includes(kind)) return "ok";
+    return "info";
+  }
+
+  // plan shows a store's latest plan and, for admins, starts a new one.
+  async function plan() {
+    const store = body.dataset.id;
+    const { plans } = await api("/plans?store=" + encodeURIComponent(store));
+    const latest = plans.length ? (await api("/plans/" + encodeURIComponent(plans[0].id))).plan : null;
+    const start = isAdmin ? h("div", { class: "actions" },
+      action("Run plan", "/stores/" + encodeURIComponent(store) + "/plan", "primary", null,
+        r => "Plan " + r.plan.id + " of " + store + " is running; nothing is pushed.", "run-plan")) : null;
+    const head = [
+      h("p", { class: "muted" }, "A plan computes what a sync would change in " + store +
+        " from the hub's copy of the ERP, without pushing anything or changing any item."),
+      h("div", { class: "section-head" }, h("h2", {}, "Latest plan"), start),
+    ];
+    if (!latest) return head.concat(empty(isAdmin ? "No plan yet: run one." : "No plan yet. An admin can run one."));
+    const facts = h("dl", { class: "facts", id: "plan-facts" },
+      h("dt", {}, "Plan"), h("dd", {}, "#" + latest.id + " by " + latest.by + (latest.force ? " (forced)" : "")),
+      h("dt", {}, "State"), h("dd", { id: "plan-state" }, latest.state),
+      h("dt", {}, "Started"), h("dd", {}, when(latest.started_at)),
+      h("dt", {}, "Finished"), h("dd", {}, latest.finished_at ? when(latest.finished_at) : "—"),
+      latest.error ? [h("dt", {}, "Error"), h("dd", { class: "reason" }, latest.error)] : null);
+    const r = latest.result;
+    if (!r) return head.concat(facts);
+    const cards = h("div", { class: "cards", id: "plan-counts" },
+      card("Create", r.create, "", "plan-create"), card("Update", r.update, "", "plan-update"),
+      card("Deactivate", r.deactivate, r.deactivate ? "warn" : "", "plan-deactivate"), card("Zero stock", r.zero_stock, r.zero_stock ? "warn" : ""),
+      card("Unchanged", r.unchanged, "", "plan-unchanged", "of " + r.total),
+      card("Cannot push", r.cannot_push, r.cannot_push ? "bad" : ""), card("Out of scope", r.out_of_scope, "", null, "products"));
+    const show = v => JSON.stringify(v);
+    const samples = r.samples.length ? table(["Kind", "SKU", "Change", "Fields"], r.samples.map(c => h("tr", { "data-sku": c.sku },
+      h("td", {}, c.kind), h("td", {}, h("code", {}, c.sku)), h("td", {}, badge(c.new ? "ok" : "attention", c.new ? "create" : (c.op === "upsert" ? "update" : c.op))),
+      h("td", {}, c.new ? h("code", {}, show(c.document)) : c.fields.map(f => h("div", {}, h("code", {}, f.field), ": ",
+        h("code", {}, show(f.before)), " → ", h("code", {}, show(f.after))))))), "plan-samples") : empty("Nothing would change.");
+    return head.concat(facts, cards, h("h2", {}, "Sample changes"), samples,
+      r.unmatched.length ? [h("h2", {}, "Cannot push"), h("ul", { id: "plan-unmatched" }, r.unmatched.map(u => h("li", { class: "reason" }, u)))] : []);
   }
 
   async function audit() {
@@ -248,7 +322,7 @@
     document.getElementById("attention-count").textContent = n ? String(n) : "";
   }
 
-  const renderers = { overview, attention, orders, order, audit, config };
+  const renderers = { overview, attention, orders, order, plan, audit, config };
   const static_ = { config: true };
 
   async function refresh(force) {

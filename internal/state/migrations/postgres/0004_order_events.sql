@@ -1,0 +1,15 @@
+-- 0004_order_events: each order's history as the pipeline lived it (import
+-- attempts and their outcome, the ERP staging write, the importer's result,
+-- the status sent back to the shop), for the order's timeline; and an index
+-- to find the audit events of one order (subject '<store>/order/<id>').
+CREATE TABLE order_events (
+	id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	store         text NOT NULL,
+	shop_order_id text NOT NULL,
+	at            timestamptz NOT NULL,
+	kind          text NOT NULL,
+	message       text NOT NULL DEFAULT '',
+	detail        text NOT NULL DEFAULT '{}'
+);
+CREATE INDEX order_events_order ON order_events (store, shop_order_id, id);
+CREATE INDEX audit_events_subject ON audit_events (subject, id);
