@@ -20,7 +20,7 @@ func TestDemo(t *testing.T) {
 	const products = 120
 	dir := filepath.Join(t.TempDir(), "demo")
 	shown := map[string]map[string]demo.Shown{} // store → SKU → what the shop shows
-	shopOrders := map[string]bool{}              // "store/shop order id"
+	shopOrders := map[string]bool{}             // "store/shop order id"
 	inspectDemo = func(s *demo.Shops) {
 		for _, o := range s.B2B.Orders() {
 			shopOrders["b2b/"+o.ShopOrderID] = true
