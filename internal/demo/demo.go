@@ -21,12 +21,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/erpbridge/erpbridge/adapters/erp/sqlerp"
 	"github.com/erpbridge/erpbridge/adapters/erp/sqlerp/sqlfixture"
+	"github.com/erpbridge/erpbridge/internal/catalog"
 	"github.com/erpbridge/erpbridge/internal/config"
 	"github.com/erpbridge/erpbridge/internal/engine"
 	"github.com/erpbridge/erpbridge/internal/erp"
@@ -119,7 +121,7 @@ stores:
 `
 
 // Run runs the demo until ctx ends or o.Duration passes.
-func Run(ctx context.Context, o Options) error {
+func Run(ctx context.Context, o Options) (err error) {
 	if o.Every <= 0 {
 		o.Every = 3 * time.Second
 	}
@@ -133,6 +135,14 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	// Runs last, after the hub and the shops closed, however the demo ends;
+	// Ctrl-C and --duration are the ordinary ends.
+	defer func() {
+		fmt.Fprintf(o.Out, "demo stopped; its ERP (with the staged orders), state database and config are in %s\n", dir)
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			err = nil
+		}
+	}()
 	erpFile := filepath.Join(dir, "optima.db")
 	erpDB, err := sqlerp.Open("sqlite", filepath.Join(dir, "erp-main.db"), map[string]string{"CDN": erpFile}, 2)
 	if err != nil {
@@ -180,7 +190,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	fmt.Fprintf(o.Out, "shops on 127.0.0.1: b2c %s (WooCommerce, PLN gross), b2b %s (store protocol, PLN net), abroad %s (WooCommerce, EUR)\n",
 		shops.URLs["b2c"], shops.URLs["b2b"], shops.URLs["abroad"])
-	fmt.Fprintf(o.Out, "first full sync of %d products into 3 shops ...\n", o.Products)
+	fmt.Fprintln(o.Out, "first full sync into the 3 shops ...")
 	if err := firstSync(ctx, o, h); err != nil {
 		return err
 	}
@@ -222,10 +232,6 @@ func Run(ctx context.Context, o Options) error {
 	if o.Inspect != nil {
 		o.Inspect(shops)
 	}
-	fmt.Fprintf(o.Out, "demo stopped; its ERP (with the staged orders), state database and config are in %s\n", dir)
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return nil
-	}
 	return err
 }
 
@@ -263,8 +269,18 @@ func ensureERP(ctx context.Context, o Options, db *sqlx.DB, file string) error {
 	return sqlfixture.Load(ctx, t, erpdata.ShapeOptima, o.Products, 1)
 }
 
+// firstSync reads the whole ERP into the hub's mirror, then projects and
+// pushes every store at once (each over its own protocol), printing a line
+// per ERP record kind read and per store done.
 func firstSync(ctx context.Context, o Options, h *hub.Hub) error {
-	sum, err := engine.Snapshot(ctx, h.State, h.ERP, engine.SnapshotOptions{MaxRemoveShare: h.Config.ERP.MaxRemoveShare})
+	sum, err := engine.Snapshot(ctx, h.State, h.ERP, engine.SnapshotOptions{
+		MaxRemoveShare: h.Config.ERP.MaxRemoveShare,
+		Progress: func(kind catalog.Kind, read int, done bool) {
+			if done {
+				fmt.Fprintf(o.Out, "  ERP %-10s %6d read\n", kind, read)
+			}
+		},
+	})
 	if err != nil {
 		return err
 	}
@@ -272,29 +288,51 @@ func firstSync(ctx context.Context, o Options, h *hub.Hub) error {
 	for _, k := range sum.Kinds {
 		read += k.Read
 	}
-	fmt.Fprintf(o.Out, "ERP read: %d records in %s\n", read, sum.Duration.Round(time.Millisecond))
+	fmt.Fprintf(o.Out, "ERP read: %d records in %s; pushing to the shops ...\n", read, sum.Duration.Round(time.Millisecond))
 	ids, err := h.StoreIDs("")
 	if err != nil {
 		return err
 	}
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
 	for _, id := range ids {
-		st, err := h.EngineStore(id)
-		if err != nil {
-			return err
-		}
-		ps, err := engine.Project(ctx, h.State, st, time.Now(), engine.ProjectOptions{})
-		if err != nil {
-			return err
-		}
-		start := time.Now()
-		pu, err := engine.NewPusher(h.State, st, engine.PusherOptions{Logger: h.Log}).Run(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(o.Out, "  %-6s %5d items pushed in %3d batches (%s); %d not pushable (no price on the list); %d products out of scope\n",
-			id, pu.Pushed, pu.Batches, time.Since(start).Round(time.Millisecond), ps.Parked+pu.Parked, ps.OutOfScope)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			line, err := syncStore(ctx, h, id)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("demo: first sync of %s: %w", id, err))
+				return
+			}
+			fmt.Fprintln(o.Out, line)
+		}()
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// syncStore projects and pushes one store and says what it did.
+func syncStore(ctx context.Context, h *hub.Hub, id string) (string, error) {
+	st, err := h.EngineStore(id)
+	if err != nil {
+		return "", err
+	}
+	start := time.Now()
+	ps, err := engine.Project(ctx, h.State, st, start, engine.ProjectOptions{})
+	if err != nil {
+		return "", err
+	}
+	pu, err := engine.NewPusher(h.State, st, engine.PusherOptions{Logger: h.Log}).Run(ctx)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("  %-6s %5d items pushed in %3d batches (%s); %d not pushable (no price on the list); %d products out of scope",
+		id, pu.Pushed, pu.Batches, time.Since(start).Round(time.Millisecond), ps.Parked+pu.Parked, ps.OutOfScope), nil
 }
 
 // randomToken is the demo's admin token, new on every run.

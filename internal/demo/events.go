@@ -124,28 +124,25 @@ func placeOrder(ctx context.Context, o Options, shops *Shops, id string, carried
 	return nil
 }
 
-// makeChange changes the price or the stock of a product in the ERP.
+// makeChange changes the price or the stock of a product in the ERP (the
+// stock when the product has no price of its own: its variants have).
 func makeChange(ctx context.Context, o Options, sku string, rng *rand.Rand, db *sqlx.DB) (*change, error) {
-	var n int
-	if _, err := fmt.Sscanf(sku, "TWR-%06d", &n); err != nil {
-		return nil, fmt.Errorf("demo: SKU %q: %w", sku, err)
-	}
-	id := n * 10 // the fixture's product card ids
+	const card = "(SELECT Twr_TwrId FROM CDN.Towary WHERE Twr_Kod = ?)"
 	if rng.IntN(2) == 0 {
 		pct := decimal.NewFromInt(int64(rng.IntN(21) - 10)) // -10% .. +10%
 		factor := decimal.NewFromInt(1).Add(pct.Div(decimal.NewFromInt(100)))
-		res, err := db.ExecContext(ctx, "UPDATE CDN.TwrCeny SET TwC_Wartosc = ROUND(TwC_Wartosc * ?, 2) WHERE TwC_TwrID = ?", factor.String(), id)
+		res, err := db.ExecContext(ctx, "UPDATE CDN.TwrCeny SET TwC_Wartosc = ROUND(TwC_Wartosc * ?, 2) WHERE TwC_TwrID = "+card, factor.String(), sku)
 		if err != nil {
 			return nil, err
 		}
 		if k, _ := res.RowsAffected(); k > 0 {
 			fmt.Fprintf(o.Out, "ERP: prices of %s changed by %s%%\n", sku, pct)
+			return &change{sku: sku, kind: "price"}, nil
 		}
-		return &change{sku: sku, kind: "price"}, nil
 	}
 	qty := rng.IntN(40)
 	_, err := db.ExecContext(ctx, `UPDATE CDN.TwrIlosci SET TwI_Ilosc = ?, TwI_Rezerwacje = 0
-WHERE TwI_TwrId = ? AND TwI_Data = (SELECT MAX(x.TwI_Data) FROM CDN.TwrIlosci x WHERE x.TwI_TwrId = CDN.TwrIlosci.TwI_TwrId AND x.TwI_MagId = CDN.TwrIlosci.TwI_MagId)`, qty, id)
+WHERE TwI_TwrId = `+card+` AND TwI_Data = (SELECT MAX(x.TwI_Data) FROM CDN.TwrIlosci x WHERE x.TwI_TwrId = CDN.TwrIlosci.TwI_TwrId AND x.TwI_MagId = CDN.TwrIlosci.TwI_MagId)`, qty, sku)
 	if err != nil {
 		return nil, err
 	}

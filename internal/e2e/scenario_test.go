@@ -14,8 +14,10 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/erpbridge/erpbridge/adapters/store/httpstore/shopserver"
 	"github.com/erpbridge/erpbridge/adapters/store/woocommerce"
 	"github.com/erpbridge/erpbridge/adapters/store/woocommerce/fakewoo"
+	"github.com/erpbridge/erpbridge/internal/catalog"
 )
 
 // TestScenarios is a day in the life of a hub feeding a WooCommerce shop in
@@ -169,6 +171,45 @@ func TestScenarios(t *testing.T) {
 			}
 			if !tracked {
 				t.Errorf("no tracking note on the order: %+v", w.b2c.Notes(atoi(orderID)))
+			}
+		})
+
+		t.Run("B2B orders arrive by signed webhook, and by the order poll when the webhook is lost", func(t *testing.T) {
+			hooks := &shopserver.Sender{URL: srv.url + "/webhooks/b2b", Secret: []byte(hookSecret)}
+			place := func() string {
+				o, err := w.b2b.PlaceOrder(ctx, shopserver.OrderSpec{
+					Customer: catalog.Customer{Kind: catalog.CustomerPerson, Email: "zakupy@example.pl", FirstName: "Anna", LastName: "Kowalska"},
+					Billing:  catalog.Address{Name: "Anna Kowalska", Street: "ul. Długa 2", City: "Gdańsk", PostalCode: "80-001", Country: "PL"},
+					Shipping: catalog.Shipping{Method: "kurier"}, Payment: "przelew", Paid: true,
+					Lines: []shopserver.LineSpec{{SKU: priced, Quantity: decimal.NewFromInt(1)}},
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return o.ShopOrderID
+			}
+			hooked := place()
+			o, err := w.b2b.Order(ctx, hooked)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := hooks.SendOrder(ctx, o, true); err != nil {
+				t.Fatalf("webhook: %v\n%s", err, srv.log)
+			}
+			waitFor(t, "the webhooked order is staged", func() (bool, string) {
+				rows := w.staged("b2b", hooked)
+				return len(rows) == 1, fmt.Sprint(rows)
+			})
+			polled := place() // no webhook: only the order poll can find it
+			waitFor(t, "the polled order is staged", func() (bool, string) {
+				rows := w.staged("b2b", polled)
+				return len(rows) == 1, fmt.Sprint(rows)
+			})
+			for _, id := range []string{hooked, polled} {
+				rows := w.staged("b2b", id)
+				if len(rows) != 1 || !decimal.RequireFromString(rows[0].Total).Equal(decimal.NewFromInt(80)) {
+					t.Errorf("b2b order %s in staging: %+v, want one row with the net total 80.00", id, rows)
+				}
 			}
 		})
 
