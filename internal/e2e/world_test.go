@@ -25,9 +25,8 @@ import (
 	"github.com/erpbridge/erpbridge/adapters/erp/sqlerp/sqlfixture"
 	"github.com/erpbridge/erpbridge/adapters/store/httpstore/shopserver"
 	"github.com/erpbridge/erpbridge/adapters/store/woocommerce/fakewoo"
-	"github.com/erpbridge/erpbridge/internal/catalog"
+	"github.com/erpbridge/erpbridge/internal/demo"
 	"github.com/erpbridge/erpbridge/internal/erp/erptest/erpdata"
-	"github.com/erpbridge/erpbridge/internal/store"
 )
 
 // products is the size of the test ERP.
@@ -253,27 +252,12 @@ type shown struct {
 	stock    int
 }
 
-// show reads what shop id shows for sku from the shop itself.
+// show reads what shop id shows for sku from the shop itself (with the
+// demo's reader of the same three kinds of shop).
 func (w *world) show(id, sku string) (shown, bool) {
-	if id == "b2b" {
-		p, ok1 := w.b2b.Item(catalog.KindPrice, sku)
-		st, ok2 := w.b2b.Item(catalog.KindStock, sku)
-		pd, _ := p.Doc.(*store.PriceDoc)
-		sd, _ := st.Doc.(*store.StockDoc)
-		if !ok1 || !ok2 || pd == nil || sd == nil {
-			return shown{}, false
-		}
-		return shown{price: pd.Regular.StringFixed(2), currency: pd.Currency, stock: int(sd.Quantity.IntPart())}, true
-	}
-	f, currency := w.b2c, "PLN"
-	if id == "abroad" {
-		f, currency = w.abroad, "EUR"
-	}
-	p, ok := f.Product(sku)
-	if !ok || p.RegularPrice == "" || p.StockQuantity == nil {
-		return shown{}, false
-	}
-	return shown{price: p.RegularPrice, currency: currency, stock: *p.StockQuantity}, true
+	shops := demo.Shops{B2C: w.b2c, B2B: w.b2b, Abroad: w.abroad}
+	sh, ok := shops.Show(id, sku)
+	return shown{price: sh.Price.StringFixed(2), currency: sh.Currency, stock: sh.Stock}, ok
 }
 
 // skusInAllShops returns the SKUs every shop shows with a price and at
