@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/erpbridge/erpbridge/adapters/erp/sqlerp"
 	"github.com/erpbridge/erpbridge/internal/demo"
 )
@@ -59,7 +61,7 @@ func TestDemo(t *testing.T) {
 	}
 
 	// Orders: each staged row is an order a shop holds, staged once.
-	erpDB, err := sqlerp.Open("sqlite", filepath.Join(dir, "erp-main.db"), nil, 1)
+	erpDB, err := sqlerp.Open("sqlite", filepath.Join(dir, "erp-main.db"), map[string]string{"CDN": filepath.Join(dir, "optima.db")}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,6 +107,33 @@ func TestDemo(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatalf("no product is priced in all three shops: %v", shown)
+	}
+
+	// b2c shows the ERP's gross retail price of every product the demo did
+	// not change (a change may still be on its way when the demo stops).
+	var retail []struct {
+		SKU    string `db:"sku"`
+		Amount string `db:"amount"`
+	}
+	err = erpDB.Select(&retail, `SELECT t.Twr_Kod AS sku, CAST(p.TwC_Wartosc AS TEXT) AS amount FROM CDN.TwrCeny p
+JOIN CDN.Towary t ON t.Twr_TwrId = p.TwC_TwrID JOIN CDN.DefCeny c ON c.DfC_Lp = p.TwC_TwCNumer
+WHERE c.DfC_Nazwa = 'detaliczna' AND p.TwC_Typ = 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compared := 0
+	for _, r := range retail {
+		g, ok := shown["b2c"][r.SKU]
+		if !ok || strings.Contains(out, "ERP: prices of "+r.SKU+" ") {
+			continue
+		}
+		if want := decimal.RequireFromString(r.Amount).Round(2); !g.Price.Equal(want) {
+			t.Errorf("b2c shows %s at %s, the ERP's retail price is %s", r.SKU, g.Price, want)
+		}
+		compared++
+	}
+	if compared == 0 {
+		t.Error("no b2c price compared with the ERP")
 	}
 
 	// A second run reuses the ERP and starts the shops, state and staging afresh.
