@@ -25,7 +25,7 @@ import (
 // WooCommerce shop abroad in EUR with a smaller scope, told in order: each
 // step builds on the ones before.
 func TestScenarios(t *testing.T) {
-	forEachState(t, func(t *testing.T, w *world) {
+	forEachDatabase(t, func(t *testing.T, w *world) {
 		ctx := context.Background()
 		if r := w.run("erp", "install-staging"); r.code != 0 {
 			t.Fatalf("install-staging: %s", r)

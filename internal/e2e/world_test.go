@@ -49,8 +49,11 @@ type world struct {
 	b2cDown, b2bClosed     atomic.Bool
 	b2cRefused, b2bRefused atomic.Int64
 
-	stateDriver, stateDSN string
-	abroadMarkup          string
+	driver   string // sqlite or postgres: of the ERP and the state
+	erpConn  string // the erp section's dsn and options
+	stateDSN string
+
+	abroadMarkup string
 }
 
 // secrets of the test shops.
@@ -60,25 +63,20 @@ const (
 	hookSecret        = "e2e-webhook-secret"
 )
 
-// forEachState runs fn with the hub's state on SQLite, and on PostgreSQL
-// when ERPBRIDGE_TEST_POSTGRES is set (a database of its own, dropped after).
-func forEachState(t *testing.T, fn func(t *testing.T, w *world)) {
+// forEachDatabase runs fn with the ERP (and its staging tables) and the
+// hub's state on SQLite, and on PostgreSQL when ERPBRIDGE_TEST_POSTGRES is
+// set (a database of its own, dropped after).
+func forEachDatabase(t *testing.T, fn func(t *testing.T, w *world)) {
 	needBinary(t)
 	t.Run("sqlite", func(t *testing.T) {
-		w := newWorld(t)
-		w.stateDriver, w.stateDSN = "sqlite", filepath.Join(w.dir, "state.db")
-		w.writeConfig()
-		fn(t, w)
+		fn(t, newWorld(t, ""))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		dsn := os.Getenv("ERPBRIDGE_TEST_POSTGRES")
 		if dsn == "" {
 			t.Skip("set ERPBRIDGE_TEST_POSTGRES (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run on PostgreSQL")
 		}
-		w := newWorld(t)
-		w.stateDriver, w.stateDSN = "postgres", pgDatabase(t, dsn)
-		w.writeConfig()
-		fn(t, w)
+		fn(t, newWorld(t, pgDatabase(t, dsn)))
 	})
 }
 
@@ -109,19 +107,34 @@ func pgDatabase(t *testing.T, dsn string) string {
 	return u.String()
 }
 
-// newWorld makes the ERP and starts the shops.
-func newWorld(t *testing.T) *world {
+// newWorld makes the ERP, starts the shops and writes the config: all on
+// SQLite files, or all in the PostgreSQL database pg when it is not "".
+func newWorld(t *testing.T, pg string) *world {
 	t.Helper()
 	w := &world{t: t, dir: t.TempDir(), listen: freeAddr(t), abroadMarkup: "8", urls: map[string]string{}}
 	w.cfg = filepath.Join(w.dir, "erpbridge.yaml")
 	ctx := context.Background()
-	db, err := sqlerp.Open("sqlite", filepath.Join(w.dir, "erp-main.db"), map[string]string{"CDN": filepath.Join(w.dir, "optima.db")}, 1)
+	var (
+		db  *sqlx.DB
+		err error
+	)
+	if pg == "" {
+		w.driver, w.stateDSN = sqlerp.DialectSQLite, filepath.Join(w.dir, "state.db")
+		w.erpConn = fmt.Sprintf("dsn: %s/erp-main.db\n  options:\n    sqlite_attach: {CDN: %s/optima.db}", w.dir, w.dir)
+		db, err = sqlerp.Open("sqlite", filepath.Join(w.dir, "erp-main.db"), map[string]string{"CDN": filepath.Join(w.dir, "optima.db")}, 1)
+	} else {
+		w.driver, w.stateDSN = sqlerp.DialectPostgres, pg
+		w.erpConn = fmt.Sprintf("dsn: %q", pg)
+		if db, err = sqlerp.Open("postgres", pg, nil, 1); err == nil {
+			_, err = db.Exec("CREATE SCHEMA cdn")
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	w.erp = db
-	target := sqlfixture.Target{DB: db, Dialect: sqlerp.DialectSQLite, Schema: "CDN"}
+	target := sqlfixture.Target{DB: db, Dialect: w.driver, Schema: "CDN"}
 	if err := sqlfixture.CreateSchema(ctx, target, erpdata.ShapeOptima); err != nil {
 		t.Fatal(err)
 	}
@@ -143,6 +156,7 @@ func newWorld(t *testing.T) *world {
 	ts := httptest.NewServer(w.gate(srv, &w.b2bClosed, &w.b2bRefused, func(http.ResponseWriter) { panic(http.ErrAbortHandler) }))
 	t.Cleanup(ts.Close)
 	w.urls["b2b"] = ts.URL
+	w.writeConfig()
 	return w
 }
 
@@ -175,14 +189,12 @@ func (w *world) startWoo(t *testing.T, id, tz string, down *atomic.Bool, refused
 // configTemplate is the config a user would write for the three shops.
 const configTemplate = `# erpbridge end-to-end test config
 erp:
-  driver: sqlite
-  dsn: {{dir}}/erp-main.db
+  driver: {{driver}}
   profile: comarch-optima
   overlap: 1m
-  options:
-    sqlite_attach: {CDN: {{dir}}/optima.db}
+  {{erpConn}}
 state:
-  driver: {{stateDriver}}
+  driver: {{driver}}
   dsn: "{{stateDSN}}"
 http:
   listen: {{listen}}
@@ -230,7 +242,7 @@ stores:
 
 // writeConfig writes the config file for the world as it is now.
 func (w *world) writeConfig() {
-	text := strings.NewReplacer("{{dir}}", w.dir, "{{stateDriver}}", w.stateDriver, "{{stateDSN}}", w.stateDSN,
+	text := strings.NewReplacer("{{driver}}", w.driver, "{{erpConn}}", w.erpConn, "{{stateDSN}}", w.stateDSN,
 		"{{listen}}", w.listen, "{{b2c}}", w.urls["b2c"], "{{b2b}}", w.urls["b2b"], "{{abroad}}", w.urls["abroad"],
 		"{{key}}", wooKey, "{{secret}}", wooSecret, "{{b2btoken}}", b2bToken, "{{hook}}", hookSecret, "{{markup}}", w.abroadMarkup,
 	).Replace(configTemplate)
@@ -283,10 +295,13 @@ func (w *world) skusInAllShops(min int) []string {
 // the ERP, as someone editing the product card would.
 func (w *world) setPrices(sku, retailGross, wholesaleNet string) {
 	w.t.Helper()
-	for _, p := range []struct{ list, amount, typ string }{{"detaliczna", retailGross, "2"}, {"hurtowa", wholesaleNet, "1"}} {
-		res, err := w.erp.Exec(`UPDATE CDN.TwrCeny SET TwC_Wartosc = ?, TwC_Typ = ?
+	for _, p := range []struct {
+		list, amount string
+		typ          int
+	}{{"detaliczna", retailGross, 2}, {"hurtowa", wholesaleNet, 1}} {
+		res, err := w.erp.Exec(w.erp.Rebind(`UPDATE CDN.TwrCeny SET TwC_Wartosc = CAST(? AS DECIMAL(19,4)), TwC_Typ = ?
 WHERE TwC_TwrID = (SELECT Twr_TwrId FROM CDN.Towary WHERE Twr_Kod = ?)
-  AND TwC_TwCNumer = (SELECT DfC_Lp FROM CDN.DefCeny WHERE DfC_Nazwa = ?)`, p.amount, p.typ, sku, p.list)
+  AND TwC_TwCNumer = (SELECT DfC_Lp FROM CDN.DefCeny WHERE DfC_Nazwa = ?)`), p.amount, p.typ, sku, p.list)
 		if err != nil {
 			w.t.Fatal(err)
 		}
@@ -307,7 +322,7 @@ type stagedOrder struct {
 func (w *world) staged(storeID, shopOrderID string) []stagedOrder {
 	w.t.Helper()
 	var rows []stagedOrder
-	if err := w.erp.Select(&rows, `SELECT id, state, CAST(total AS TEXT) AS total FROM erpbridge_orders WHERE store = ? AND shop_order_id = ?`, storeID, shopOrderID); err != nil {
+	if err := w.erp.Select(&rows, w.erp.Rebind(`SELECT id, state, CAST(total AS TEXT) AS total FROM erpbridge_orders WHERE store = ? AND shop_order_id = ?`), storeID, shopOrderID); err != nil {
 		w.t.Fatal(err)
 	}
 	return rows
@@ -317,9 +332,13 @@ func (w *world) staged(storeID, shopOrderID string) []stagedOrder {
 // the ERP document and later shipped it (docs/staging-contract.md).
 func (w *world) importerBooks(id int64, number, status, carrier, tracking string) {
 	w.t.Helper()
-	now := time.Now().UTC().Format("2006-01-02 15:04:05.000000")
-	res, err := w.erp.Exec(`UPDATE erpbridge_orders SET state = 'imported', erp_number = ?, erp_status = ?, error = NULL,
-tracking_carrier = ?, tracking_number = ?, updated_at = ? WHERE id = ?`, number, status, carrier, tracking, now, id)
+	// UTC, in the staging contract's text form on SQLite.
+	var now any = time.Now().UTC()
+	if w.driver == sqlerp.DialectSQLite {
+		now = time.Now().UTC().Format("2006-01-02 15:04:05.000000")
+	}
+	res, err := w.erp.Exec(w.erp.Rebind(`UPDATE erpbridge_orders SET state = 'imported', erp_number = ?, erp_status = ?, error = NULL,
+tracking_carrier = ?, tracking_number = ?, updated_at = ? WHERE id = ?`), number, status, carrier, tracking, now, id)
 	if err != nil {
 		w.t.Fatal(err)
 	}
