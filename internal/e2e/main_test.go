@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -82,7 +84,7 @@ func cli(t *testing.T, args ...string) result {
 type server struct {
 	cmd  *exec.Cmd
 	url  string
-	log  *bytes.Buffer
+	log  *syncBuffer
 	done chan error
 }
 
@@ -90,7 +92,7 @@ type server struct {
 // answers; the test's cleanup stops it.
 func serve(t *testing.T, cfg, listen string) *server {
 	t.Helper()
-	s := &server{url: "http://" + listen, log: &bytes.Buffer{}, done: make(chan error, 1)}
+	s := &server{url: "http://" + listen, log: &syncBuffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(bin, "--config", cfg, "--log-level", "warn", "serve")
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
@@ -158,4 +160,54 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// api GETs path from the hub with the bearer token (none when "") and
+// decodes a 200 answer into out; it returns the status code.
+func (s *server) api(t *testing.T, token, path string, out any) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.url+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusOK && out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// syncBuffer is a bytes.Buffer the serve process writes to while the test
+// reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// Len returns how many bytes were written.
+func (b *syncBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Len()
 }

@@ -147,6 +147,33 @@ func TestScenarios(t *testing.T) {
 			if rows := w.staged("b2c", orderID); len(rows) != 1 {
 				t.Errorf("staging rows of the order after redelivery: %+v, want 1", rows)
 			}
+			// The admin API lists it once, as imported into staging; it
+			// wants the token.
+			var list struct {
+				Orders []struct {
+					Store       string `json:"store"`
+					ShopOrderID string `json:"shop_order_id"`
+					State       string `json:"state"`
+				} `json:"orders"`
+			}
+			if code := srv.api(t, "", "/api/v1/orders?store=b2c", nil); code != http.StatusUnauthorized {
+				t.Errorf("orders without a token: %d, want 401", code)
+			}
+			if code := srv.api(t, adminToken, "/api/v1/orders?store=b2c", &list); code != http.StatusOK {
+				t.Fatalf("orders: %d", code)
+			}
+			n := 0
+			for _, o := range list.Orders {
+				if o.ShopOrderID == orderID {
+					n++
+					if o.State != "imported" {
+						t.Errorf("the API shows order %s as %s, want imported", orderID, o.State)
+					}
+				}
+			}
+			if n != 1 {
+				t.Errorf("the API lists order %s %d times: %+v", orderID, n, list)
+			}
 		})
 
 		t.Run("the importer's result comes back to the shop as status and tracking", func(t *testing.T) {
@@ -234,6 +261,14 @@ func TestScenarios(t *testing.T) {
 			})
 		})
 		srv.stop(t)
+		if srv.log.Len() == 0 {
+			t.Error("serve logged nothing, not even the outage")
+		}
+		for _, secret := range []string{wooSecret, b2bToken, hookSecret, adminToken} {
+			if strings.Contains(srv.log.String(), secret) {
+				t.Errorf("a secret reached serve's log:\n%s", srv.log)
+			}
+		}
 
 		t.Run("a change to one shop's rules re-projects that shop only", func(t *testing.T) {
 			if r := w.run("sync"); r.code > 1 {

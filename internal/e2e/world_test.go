@@ -61,6 +61,7 @@ const (
 	wooKey, wooSecret = "ck_e2e_key", "cs_e2e_secret"
 	b2bToken          = "e2e-b2b-token"
 	hookSecret        = "e2e-webhook-secret"
+	adminToken        = "e2e-admin-token-0123456789"
 )
 
 // forEachDatabase runs fn with the ERP (and its staging tables) and the
@@ -199,7 +200,7 @@ state:
 http:
   listen: {{listen}}
   admin_tokens:
-    - {name: e2e, token: "e2e-admin-token-0123456789", role: admin}
+    - {name: e2e, token: "{{admintoken}}", role: admin}
 schedules:
   erp_delta: 1s
   snapshot: 1s
@@ -244,7 +245,7 @@ stores:
 func (w *world) writeConfig() {
 	text := strings.NewReplacer("{{driver}}", w.driver, "{{erpConn}}", w.erpConn, "{{stateDSN}}", w.stateDSN,
 		"{{listen}}", w.listen, "{{b2c}}", w.urls["b2c"], "{{b2b}}", w.urls["b2b"], "{{abroad}}", w.urls["abroad"],
-		"{{key}}", wooKey, "{{secret}}", wooSecret, "{{b2btoken}}", b2bToken, "{{hook}}", hookSecret, "{{markup}}", w.abroadMarkup,
+		"{{key}}", wooKey, "{{secret}}", wooSecret, "{{b2btoken}}", b2bToken, "{{hook}}", hookSecret, "{{admintoken}}", adminToken, "{{markup}}", w.abroadMarkup,
 	).Replace(configTemplate)
 	if err := os.WriteFile(w.cfg, []byte(text), 0o600); err != nil {
 		w.t.Fatal(err)
