@@ -79,6 +79,7 @@ func TestScenarios(t *testing.T) {
 				sh, _ := w.show(id, ordered)
 				before[id] = sh.stock
 			}
+			erpStock := w.erpStock(ordered)
 			o, err := w.b2c.Checkout(fakewoo.CheckoutSpec{
 				Billing:       fakewoo.Address{FirstName: "Jan", LastName: "Nowak", Address1: "ul. Polna 1", City: "Kraków", Postcode: "30-001", Country: "PL", Email: "jan@example.pl"},
 				PaymentMethod: "przelew", ShippingMethod: "kurier",
@@ -93,8 +94,11 @@ func TestScenarios(t *testing.T) {
 				a, _ := w.show("abroad", ordered)
 				return n.stock == before["b2b"]-2 && a.stock == before["abroad"]-2, fmt.Sprintf("b2b %d→%d, abroad %d→%d", before["b2b"], n.stock, before["abroad"], a.stock)
 			})
-			if rows := w.staged("b2c", orderID); len(rows) != 1 || rows[0].State != "pending" {
-				t.Errorf("the ERP has not booked the order yet, so its staging row is pending: %+v", rows)
+			if got := w.erpStock(ordered); got != erpStock {
+				t.Errorf("the ERP's stock of %s changed from %s to %s", ordered, erpStock, got)
+			}
+			if rows := w.staged("b2c", orderID); len(rows) > 1 || len(rows) == 1 && rows[0].State != "pending" {
+				t.Errorf("nobody booked the order in the ERP, yet its staging rows are %+v", rows)
 			}
 		})
 

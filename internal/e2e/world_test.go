@@ -312,6 +312,17 @@ WHERE TwC_TwrID = (SELECT Twr_TwrId FROM CDN.Towary WHERE Twr_Kod = ?)
 	}
 }
 
+// erpStock returns the sum of sku's stock rows in the ERP, as text.
+func (w *world) erpStock(sku string) string {
+	w.t.Helper()
+	var sum string
+	if err := w.erp.Get(&sum, w.erp.Rebind(`SELECT CAST(COALESCE(SUM(TwI_Ilosc), 0) AS TEXT) FROM CDN.TwrIlosci
+WHERE TwI_TwrId = (SELECT Twr_TwrId FROM CDN.Towary WHERE Twr_Kod = ?)`), sku); err != nil {
+		w.t.Fatal(err)
+	}
+	return sum
+}
+
 // stagedOrder is an order's row in the ERP staging table.
 type stagedOrder struct {
 	ID    int64  `db:"id"`
