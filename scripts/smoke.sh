@@ -59,7 +59,10 @@ mkdir -p recipe && (
 echo "smoke: erpgen filled the ERP and sync pushed it"
 
 # The README's main job: the demo, briefly, on a free port.
-"$bin" demo --dir "$PWD/demo" --products 300 --duration 5s --every 1s --listen 127.0.0.1:0 > demo.log 2>&1 ||
+# Its shops are fakes on 127.0.0.1 speaking WooCommerce REST and the store
+# protocol; orders reach the hub by signed webhooks and land in staging.
+"$bin" demo --dir "$PWD/demo" --products 300 --duration 8s --every 500ms --listen 127.0.0.1:0 > demo.log 2>&1 ||
   { echo "demo failed:"; cat demo.log; exit 1; }
-grep -q "items pushed" demo.log && grep -q "demo stopped" demo.log || { echo "demo did not sync:"; cat demo.log; exit 1; }
+grep -q "items pushed" demo.log && grep -q "reached the ERP staging tables" demo.log && grep -q "demo stopped" demo.log ||
+  { echo "demo did not sync or stage an order:"; cat demo.log; exit 1; }
 echo "smoke: demo ran"

@@ -1,33 +1,33 @@
 // Package demo runs erpbridge on a machine with nothing installed: a
-// Comarch-Optima-shaped SQLite ERP with generated Polish data, three
-// in-memory shops with their own rules (B2C gross PLN, B2B net PLN owning its
-// descriptions, a shop abroad in EUR), the hub with its schedules, order
-// pipeline and HTTP server, and a loop that keeps changing prices and stock
-// in the ERP and placing orders in the shops, printing one line per event.
+// Comarch-Optima-shaped SQLite ERP with generated Polish data, three fake
+// shops on 127.0.0.1 that speak their platforms' real protocols (two
+// WooCommerce REST shops, b2c in PLN and abroad in EUR, and a b2b shop on
+// the erpbridge store protocol), the hub with its schedules, order pipeline
+// and HTTP server, and a loop that keeps changing prices and stock in the
+// ERP and placing orders in the shops, printing one line per event. Orders
+// reach the hub through the shops' signed webhooks and order polls, and an
+// imitation of the ERP-side importer books each staged order.
 package demo
 
 import (
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
-	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/shopspring/decimal"
 
 	"github.com/erpbridge/erpbridge/adapters/erp/sqlerp"
 	"github.com/erpbridge/erpbridge/adapters/erp/sqlerp/sqlfixture"
-	"github.com/erpbridge/erpbridge/adapters/store/memory"
 	"github.com/erpbridge/erpbridge/internal/catalog"
 	"github.com/erpbridge/erpbridge/internal/config"
 	"github.com/erpbridge/erpbridge/internal/engine"
@@ -35,8 +35,6 @@ import (
 	"github.com/erpbridge/erpbridge/internal/erp/erptest/erpdata"
 	"github.com/erpbridge/erpbridge/internal/httpapi"
 	"github.com/erpbridge/erpbridge/internal/hub"
-	"github.com/erpbridge/erpbridge/internal/state"
-	"github.com/erpbridge/erpbridge/internal/store"
 )
 
 // Options configure Run.
@@ -55,54 +53,66 @@ type Options struct {
 	Listen string
 	Out    io.Writer
 	Log    *slog.Logger
+	// Inspect, when set, is called with the shops after the hub stopped
+	// and before the shops close (tests read what the shops hold).
+	Inspect func(*Shops)
 }
 
-const configTemplate = `# The demo's config, written by erpbridge demo.
+// StoreIDs are the demo's stores in the order it reports them.
+var StoreIDs = []string{"b2c", "b2b", "abroad"}
+
+// configTemplate is the demo's config; the shops' URLs and this run's
+// secrets are filled in.
+const configTemplate = `# The demo's config, written by erpbridge demo for this run.
 erp:
   driver: sqlite
-  dsn: %[1]s/erp-main.db
+  dsn: {{dir}}/erp-main.db
   profile: comarch-optima
   overlap: 1m
   options:
-    sqlite_attach: {CDN: %[1]s/optima.db}
+    sqlite_attach: {CDN: {{dir}}/optima.db}
 state:
-  dsn: %[1]s/erpbridge.db
+  dsn: {{dir}}/erpbridge.db
 http:
-  listen: %[2]s
+  listen: {{listen}}
   admin_tokens:
-    - {name: demo, token: "%[3]s", role: admin}
+    - {name: demo, token: "{{token}}", role: admin}
 schedules:
   erp_delta: 2s
   snapshot: 3s
   reconcile: "off"
   push: 1s
-  order_poll: 1s
+  order_poll: 2s
   status_sync: 2s
 stores:
   - id: b2c
-    type: memory
-    name: Sklep detaliczny
-    connection: {basis: gross, integer_stock: true}
+    type: woocommerce
+    name: Sklep detaliczny (WooCommerce)
+    connection: {url: "{{b2c}}", prices_include_tax: true}
+    credentials: {consumer_key: "{{key}}", consumer_secret: "{{secret}}", webhook_secret: "{{hook}}"}
     rules:
       prices: {list: detaliczna, basis: gross, currency: PLN}
       stock: {warehouses: [MAG, SKLEP], buffer: 1}
     orders: &orders
+      overlap: 1m
       shipping_map: {kurier: KURIER}
       payment_map: {przelew: PRZELEW}
       customers: {retail_customer: DETAL}
   - id: b2b
-    type: memory
-    name: Hurtownia B2B
-    connection: {basis: net}
+    type: http
+    name: Hurtownia B2B (store protocol)
+    connection: {url: "{{b2b}}"}
+    credentials: {token: "{{b2btoken}}", webhook_secret: "{{hook}}"}
     rules:
       prices: {list: hurtowa, basis: net, currency: PLN, rounding: {step: "0.01", mode: half_even}}
       stock: {warehouses: [MAG, HURT]}
       owned_fields: [description]
     orders: *orders
   - id: abroad
-    type: memory
-    name: Shop DE
-    connection: {basis: gross, currency: EUR, integer_stock: true}
+    type: woocommerce
+    name: Shop DE (WooCommerce)
+    connection: {url: "{{abroad}}", prices_include_tax: true}
+    credentials: {consumer_key: "{{key}}", consumer_secret: "{{secret}}", webhook_secret: "{{hook}}"}
     rules:
       prices: {list: detaliczna, basis: gross, currency: EUR, exchange_rate: 0.23, markup_percent: 8, rounding: {step: "0.99"}}
       stock: {warehouses: [MAG], cap: 50}
@@ -111,9 +121,12 @@ stores:
 `
 
 // Run runs the demo until ctx ends or o.Duration passes.
-func Run(ctx context.Context, o Options) error {
+func Run(ctx context.Context, o Options) (err error) {
 	if o.Every <= 0 {
 		o.Every = 3 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
 	}
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return err
@@ -122,6 +135,14 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	// Runs last, after the hub and the shops closed, however the demo ends;
+	// Ctrl-C and --duration are the ordinary ends.
+	defer func() {
+		fmt.Fprintf(o.Out, "demo stopped; its ERP (with the staged orders), state database and config are in %s\n", dir)
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			err = nil
+		}
+	}()
 	erpFile := filepath.Join(dir, "optima.db")
 	erpDB, err := sqlerp.Open("sqlite", filepath.Join(dir, "erp-main.db"), map[string]string{"CDN": erpFile}, 2)
 	if err != nil {
@@ -131,9 +152,24 @@ func Run(ctx context.Context, o Options) error {
 	if err := ensureERP(ctx, o, erpDB, erpFile); err != nil {
 		return err
 	}
+	// The shops start empty on every run and number their orders from the
+	// start again: the hub's state and staged orders of an earlier run
+	// would bind products to ids that no longer exist and take new orders
+	// for duplicates. Start both afresh; the ERP is kept.
+	if err := resetRun(ctx, dir, erpDB); err != nil {
+		return err
+	}
 
+	shops, err := startShops(o.Log)
+	if err != nil {
+		return err
+	}
+	defer shops.Close()
 	token := randomToken()
-	cfgText := fmt.Sprintf(configTemplate, dir, o.Listen, token)
+	cfgText := strings.NewReplacer("{{dir}}", dir, "{{listen}}", o.Listen, "{{token}}", token,
+		"{{b2c}}", shops.URLs["b2c"], "{{b2b}}", shops.URLs["b2b"], "{{abroad}}", shops.URLs["abroad"],
+		"{{key}}", shops.WooKey, "{{secret}}", shops.WooSecret, "{{b2btoken}}", shops.B2BToken, "{{hook}}", shops.WebhookSecret,
+	).Replace(configTemplate)
 	cfgPath := filepath.Join(dir, "demo.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o600); err != nil {
 		return err
@@ -152,15 +188,9 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 	}
-
-	// The demo's shops live in memory and start empty on every run: forget
-	// what an earlier run pushed, or its shop ids would point nowhere.
-	for _, sc := range cfg.Stores {
-		if err := h.State.ForgetStore(ctx, sc.ID, engine.BindCursor(sc.ID)); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(o.Out, "first full sync of %d products into 3 shops ...\n", o.Products)
+	fmt.Fprintf(o.Out, "shops on 127.0.0.1: b2c %s (WooCommerce, PLN gross), b2b %s (store protocol, PLN net), abroad %s (WooCommerce, EUR)\n",
+		shops.URLs["b2c"], shops.URLs["b2b"], shops.URLs["abroad"])
+	fmt.Fprintln(o.Out, "first full sync into the 3 shops ...")
 	if err := firstSync(ctx, o, h); err != nil {
 		return err
 	}
@@ -168,36 +198,61 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	defer stop()
 
 	// The duration counts from here: making the ERP and the first sync take
 	// as long as they take.
+	runCtx := ctx
 	if o.Duration > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.Duration)
+		runCtx, cancel = context.WithTimeout(ctx, o.Duration)
 		defer cancel()
 	}
+	serveCtx, stopServing := context.WithCancel(runCtx)
+	defer stopServing()
 	ready := make(chan net.Addr, 1)
 	served := make(chan error, 1)
 	go func() {
-		served <- httpapi.Serve(ctx, cfg.HTTP.Listen, handler, 5*time.Second, ready)
+		served <- httpapi.Serve(serveCtx, cfg.HTTP.Listen, handler, 5*time.Second, ready)
 	}()
 	select {
 	case addr := <-ready:
-		fmt.Fprintf(o.Out, "hub running: dashboard http://%s/ui/ (sign in with the token %s); changing the ERP every %s (Ctrl-C stops)\n", addr, token, o.Every)
-	case err := <-served:
-		return fmt.Errorf("demo: HTTP server: %w", err)
+		if err = shops.Subscribe(runCtx, "http://"+addr.String()); err == nil {
+			fmt.Fprintf(o.Out, "hub running: dashboard http://%s/ui/ (sign in with the token %s); changing the ERP every %s (Ctrl-C stops)\n", addr, token, o.Every)
+			err = changeLoop(runCtx, o, h, erpDB, shops)
+		}
+	case err = <-served:
+		served <- err
+		err = fmt.Errorf("demo: HTTP server: %w", err)
 	}
-
-	err = changeLoop(ctx, o, h, erpDB)
+	stop()
+	stopServing()
 	if srvErr := <-served; srvErr != nil && err == nil {
 		err = srvErr
 	}
-	fmt.Fprintf(o.Out, "demo stopped; its ERP, state database and config are in %s\n", dir)
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return nil
+	if o.Inspect != nil {
+		o.Inspect(shops)
 	}
 	return err
+}
+
+// resetRun removes the state database of an earlier run and its staged
+// orders.
+func resetRun(ctx context.Context, dir string, erpDB *sqlx.DB) error {
+	for _, f := range []string{"erpbridge.db", "erpbridge.db-wal", "erpbridge.db-shm"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	var n int
+	if erpDB.GetContext(ctx, &n, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'erpbridge_orders'") == nil && n > 0 {
+		if _, err := erpDB.ExecContext(ctx, "DELETE FROM erpbridge_order_lines"); err != nil {
+			return err
+		}
+		if _, err := erpDB.ExecContext(ctx, "DELETE FROM erpbridge_orders"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func ensureERP(ctx context.Context, o Options, db *sqlx.DB, file string) error {
@@ -214,8 +269,18 @@ func ensureERP(ctx context.Context, o Options, db *sqlx.DB, file string) error {
 	return sqlfixture.Load(ctx, t, erpdata.ShapeOptima, o.Products, 1)
 }
 
+// firstSync reads the whole ERP into the hub's mirror, then projects and
+// pushes every store at once (each over its own protocol), printing a line
+// per ERP record kind read and per store done.
 func firstSync(ctx context.Context, o Options, h *hub.Hub) error {
-	sum, err := engine.Snapshot(ctx, h.State, h.ERP, engine.SnapshotOptions{MaxRemoveShare: h.Config.ERP.MaxRemoveShare})
+	sum, err := engine.Snapshot(ctx, h.State, h.ERP, engine.SnapshotOptions{
+		MaxRemoveShare: h.Config.ERP.MaxRemoveShare,
+		Progress: func(kind catalog.Kind, read int, done bool) {
+			if done {
+				fmt.Fprintf(o.Out, "  ERP %-10s %6d read\n", kind, read)
+			}
+		},
+	})
 	if err != nil {
 		return err
 	}
@@ -223,233 +288,59 @@ func firstSync(ctx context.Context, o Options, h *hub.Hub) error {
 	for _, k := range sum.Kinds {
 		read += k.Read
 	}
-	fmt.Fprintf(o.Out, "ERP read: %d records in %s\n", read, sum.Duration.Round(time.Millisecond))
+	fmt.Fprintf(o.Out, "ERP read: %d records in %s; pushing to the shops ...\n", read, sum.Duration.Round(time.Millisecond))
 	ids, err := h.StoreIDs("")
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		st, err := h.EngineStore(id)
-		if err != nil {
-			return err
-		}
-		ps, err := engine.Project(ctx, h.State, st, time.Now(), engine.ProjectOptions{})
-		if err != nil {
-			return err
-		}
-		start := time.Now()
-		pu, err := engine.NewPusher(h.State, st, engine.PusherOptions{Logger: h.Log}).Run(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(o.Out, "  %-6s %5d items pushed in %3d batches (%s); %d not pushable (no price on the list); %d products out of scope\n",
-			id, pu.Pushed, pu.Batches, time.Since(start).Round(time.Millisecond), ps.Parked+pu.Parked, ps.OutOfScope)
-	}
-	return nil
-}
-
-// change is one ERP edit the loop waits to see in the shops.
-type change struct {
-	sku   string
-	kind  string
-	at    time.Time
-	acked map[string]string // store → acked hash when the change was made
-}
-
-// changeWatch is how long a change is watched for; a change that leaves a
-// shop's document as it was (rounding, a cap) never shows there.
-const changeWatch = 30 * time.Second
-
-func changeLoop(ctx context.Context, o Options, h *hub.Hub, db *sqlx.DB) error {
-	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
-	ids, err := h.StoreIDs("")
-	if err != nil {
-		return err
-	}
-	// Change products the first shop carries, so each change shows somewhere.
-	var carried []int
-	err = h.State.StreamStoreItems(ctx, ids[0], func(it state.StoreItem) error {
-		var n int
-		if it.Kind == "stock" && len(it.SKU) == len("TWR-000000") {
-			if _, err := fmt.Sscanf(it.SKU, "TWR-%06d", &n); err == nil {
-				carried = append(carried, n)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if len(carried) == 0 {
-		return errors.New("demo: the shops carry no product to change")
-	}
-	tick := time.NewTicker(o.Every)
-	defer tick.Stop()
-	watch := time.NewTicker(250 * time.Millisecond)
-	defer watch.Stop()
 	var (
-		pending []*change
-		orders  []*placedOrder
-		ticks   int
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
 	)
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-			ticks++
-			var c *change
-			if ticks%3 == 0 {
-				// A customer orders in one shop: the order goes to the ERP's
-				// staging tables and the other shops' stock drops at once.
-				placed, err := placeOrder(ctx, o, ids[rng.IntN(len(ids))], carried, rng)
-				if err != nil {
-					return err
-				}
-				if placed == nil {
-					continue
-				}
-				orders = append(orders, placed)
-				c = &change{sku: placed.sku, kind: "stock"}
-			} else if c, err = makeChange(ctx, o, carried[rng.IntN(len(carried))], rng, db); err != nil {
-				return err
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			line, err := syncStore(ctx, h, id)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("demo: first sync of %s: %w", id, err))
+				return
 			}
-			c.at, c.acked = time.Now(), map[string]string{}
-			for _, id := range ids {
-				if it, err := h.State.GetStoreItem(ctx, id, c.kind, c.sku); err == nil {
-					c.acked[id] = it.AckedHash
-				}
-			}
-			pending = append(pending, c)
-		case <-watch.C:
-			pending = reportPushed(ctx, o, h, pending)
-			orders = reportOrders(ctx, o, h, orders)
-		}
+			fmt.Fprintln(o.Out, line)
+		}()
 	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
-// makeChange changes the price or the stock of a random product in the ERP.
-func makeChange(ctx context.Context, o Options, n int, rng *rand.Rand, db *sqlx.DB) (*change, error) {
-	id := n * 10 // the fixture's product card ids
-	sku := fmt.Sprintf("TWR-%06d", n)
-	if rng.IntN(2) == 0 {
-		pct := decimal.NewFromInt(int64(rng.IntN(21) - 10)) // -10% .. +10%
-		factor := decimal.NewFromInt(1).Add(pct.Div(decimal.NewFromInt(100)))
-		res, err := db.ExecContext(ctx, "UPDATE CDN.TwrCeny SET TwC_Wartosc = ROUND(TwC_Wartosc * ?, 2) WHERE TwC_TwrID = ?", factor.String(), id)
-		if err != nil {
-			return nil, err
-		}
-		if k, _ := res.RowsAffected(); k > 0 {
-			fmt.Fprintf(o.Out, "ERP: prices of %s changed by %s%%\n", sku, pct)
-		}
-		return &change{sku: sku, kind: "price"}, nil
-	}
-	qty := rng.IntN(40)
-	_, err := db.ExecContext(ctx, `UPDATE CDN.TwrIlosci SET TwI_Ilosc = ?, TwI_Rezerwacje = 0
-WHERE TwI_TwrId = ? AND TwI_Data = (SELECT MAX(x.TwI_Data) FROM CDN.TwrIlosci x WHERE x.TwI_TwrId = CDN.TwrIlosci.TwI_TwrId AND x.TwI_MagId = CDN.TwrIlosci.TwI_MagId)`, qty, id)
+// syncStore projects and pushes one store and says what it did.
+func syncStore(ctx context.Context, h *hub.Hub, id string) (string, error) {
+	st, err := h.EngineStore(id)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	fmt.Fprintf(o.Out, "ERP: stock of %s set to %d in every warehouse\n", sku, qty)
-	return &change{sku: sku, kind: "stock"}, nil
-}
-
-// reportPushed prints, per change, the shops whose acknowledged state moved
-// on since the change, and drops changes that every shop carrying the SKU took.
-func reportPushed(ctx context.Context, o Options, h *hub.Hub, pending []*change) []*change {
-	var keep []*change
-	for _, c := range pending {
-		stores := make([]string, 0, len(c.acked))
-		for id := range c.acked {
-			stores = append(stores, id)
-		}
-		sort.Strings(stores)
-		for _, id := range stores {
-			it, err := h.State.GetStoreItem(ctx, id, c.kind, c.sku)
-			if err != nil || it.AckedHash == c.acked[id] || it.Dirty() {
-				continue
-			}
-			fmt.Fprintf(o.Out, "  %-6s now shows %s %s: %s\n", id, c.kind, c.sku, describe(it.DesiredPayload))
-			delete(c.acked, id)
-		}
-		if len(c.acked) > 0 && time.Since(c.at) < changeWatch {
-			keep = append(keep, c)
-		}
+	start := time.Now()
+	ps, err := engine.Project(ctx, h.State, st, start, engine.ProjectOptions{})
+	if err != nil {
+		return "", err
 	}
-	return keep
-}
-
-func describe(payload []byte) string {
-	var env engine.Envelope
-	if json.Unmarshal(payload, &env) != nil {
-		return "?"
+	pu, err := engine.NewPusher(h.State, st, engine.PusherOptions{Logger: h.Log}).Run(ctx)
+	if err != nil {
+		return "", err
 	}
-	var p store.PriceDoc
-	if json.Unmarshal(env.Doc, &p) == nil && !p.Regular.IsZero() {
-		basis := "net"
-		if p.Gross {
-			basis = "gross"
-		}
-		return fmt.Sprintf("%s %s %s", p.Regular.StringFixed(2), p.Currency, basis)
-	}
-	var s store.StockDoc
-	if json.Unmarshal(env.Doc, &s) == nil {
-		return fmt.Sprintf("%s (%s)", s.Quantity, s.Status)
-	}
-	return "?"
+	return fmt.Sprintf("  %-6s %5d items pushed in %3d batches (%s); %d not pushable (no price on the list); %d products out of scope",
+		id, pu.Pushed, pu.Batches, time.Since(start).Round(time.Millisecond), ps.Parked+pu.Parked, ps.OutOfScope), nil
 }
 
 // randomToken is the demo's admin token, new on every run.
-func randomToken() string {
-	b := make([]byte, 12)
+func randomToken() string { return "demo-" + randomHex(12) }
+
+// randomHex returns n random bytes in hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
 	_, _ = crand.Read(b)
-	return "demo-" + hex.EncodeToString(b)
-}
-
-// placedOrder is an order the demo placed, watched until it is imported.
-type placedOrder struct {
-	store, id, sku string
-	at             time.Time
-}
-
-// placeOrder has a customer buy one unit of a product the shop shows in
-// stock; nil when the picked product is sold out there.
-func placeOrder(ctx context.Context, o Options, storeID string, carried []int, rng *rand.Rand) (*placedOrder, error) {
-	shop := memory.ShopFor(storeID)
-	for range 10 {
-		sku := fmt.Sprintf("TWR-%06d", carried[rng.IntN(len(carried))])
-		p, ok := shop.Product(sku)
-		if !ok || !p.Active || p.StockQuantity == nil || !p.StockQuantity.IsPositive() || p.RegularPrice == nil {
-			continue
-		}
-		id, err := shop.PlaceOrder(ctx, memory.OrderSpec{
-			Lines:          []memory.LineSpec{{SKU: sku, Quantity: decimal.NewFromInt(1)}},
-			Customer:       catalog.Customer{Kind: catalog.CustomerPerson, Email: "klient@example.pl", FirstName: "Zofia", LastName: "Wójcik"},
-			Billing:        catalog.Address{Name: "Zofia Wójcik", Street: "ul. Łąkowa 5", City: "Łódź", PostalCode: "90-001", Country: "PL"},
-			ShippingMethod: "kurier", PaymentMethod: "przelew", Paid: true,
-		})
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(o.Out, "%s: a customer ordered 1 × %s (shop order %s)\n", storeID, sku, id)
-		return &placedOrder{store: storeID, id: id, sku: sku, at: time.Now()}, nil
-	}
-	return nil, nil
-}
-
-// reportOrders prints the orders that reached the ERP's staging tables.
-func reportOrders(ctx context.Context, o Options, h *hub.Hub, placed []*placedOrder) []*placedOrder {
-	var keep []*placedOrder
-	for _, p := range placed {
-		in, err := h.State.OrderByKey(ctx, p.store, p.id)
-		switch {
-		case err == nil && in.State == state.OrderImported:
-			fmt.Fprintf(o.Out, "  %s order %s reached the ERP staging tables (staging id %s)\n", p.store, p.id, in.ERPRef)
-		case err == nil && (in.State == state.OrderParked || in.State == state.OrderInvalid):
-			fmt.Fprintf(o.Out, "  %s order %s parked: %s\n", p.store, p.id, in.Reason)
-		case time.Since(p.at) < changeWatch:
-			keep = append(keep, p)
-		}
-	}
-	return keep
+	return hex.EncodeToString(b)
 }
