@@ -1,6 +1,11 @@
 package erp
 
-import "context"
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strconv"
+)
 
 // CheckItem is what a Checker found for one of its queries.
 type CheckItem struct {
@@ -32,4 +37,25 @@ type Staging interface {
 	StagingDDL() string
 	// InstallStaging runs that script.
 	InstallStaging(ctx context.Context) error
+}
+
+// ErrImageNotFound is returned by an ImageReader when the product has no
+// binary image at that position, or its content hash is not the one asked
+// for.
+var ErrImageNotFound = errors.New("erp: image not found")
+
+// ImageReader is implemented by ERP adapters that keep product images as
+// binary data (Comarch: CDN.DaneBinarne). The hub serves them to the shops
+// at ImagePath, a URL that changes whenever the bytes change.
+type ImageReader interface {
+	// ImageData returns the bytes of product sku's image at position (as in
+	// catalog.Image) whose content hash is hash; ErrImageNotFound when there
+	// is none.
+	ImageData(ctx context.Context, sku string, position int, hash string) ([]byte, error)
+}
+
+// ImagePath is the path, under the hub's public URL, at which the image of
+// product sku at position with content hash is served.
+func ImagePath(hash, sku string, position int) string {
+	return "/images/" + hash + "/" + url.PathEscape(sku) + "/" + strconv.Itoa(position)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/erpbridge/erpbridge/internal/erp"
 	"github.com/erpbridge/erpbridge/internal/orders"
 )
 
@@ -38,6 +39,9 @@ type Options struct {
 	// TrustedProxies (http.trusted_proxies) are the reverse proxies whose
 	// X-Forwarded-For and X-Forwarded-Proto are believed; none by default.
 	TrustedProxies []string
+	// Images, when set, serves the ERP's binary product images at
+	// GET /images/... (erp.ImagePath).
+	Images erp.ImageReader
 }
 
 // NewHandler returns the hub's HTTP handler with every route registered.
@@ -64,6 +68,9 @@ func NewHandler(o Options) http.Handler {
 	registerOperator(r, o) // operator surface: /api/v1, dashboard, /metrics
 	if o.Webhooks != nil {
 		r.POST("/webhooks/:store", webhook(o.Webhooks, o.MaxBodyBytes, o.Logger))
+	}
+	if o.Images != nil {
+		r.GET("/images/:hash/*rest", images(o.Images, o.Logger))
 	}
 	return r
 }

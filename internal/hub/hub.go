@@ -266,6 +266,7 @@ func (h *Hub) Start() (handler http.Handler, stop func(), err error) {
 		Webhooks:       orderSvc,
 		MaxBodyBytes:   h.Config.HTTP.MaxBodyBytes,
 		TrustedProxies: h.Config.HTTP.TrustedProxies,
+		Images:         imageReader(h.ERP),
 	})
 	stop = func() {
 		cancel()
@@ -273,4 +274,13 @@ func (h *Hub) Start() (handler http.Handler, stop func(), err error) {
 		_ = runner.Stop()
 	}
 	return handler, stop, nil
+}
+
+// imageReader is the ERP's image ability, or nil when it keeps no images as
+// data.
+func imageReader(src erp.Source) erp.ImageReader {
+	if r, ok := src.(erp.ImageReader); ok {
+		return r
+	}
+	return nil
 }
