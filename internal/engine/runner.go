@@ -240,22 +240,30 @@ func (r *Runner) projectAll(ctx context.Context, only *ChangeSet, reset bool) er
 		return err
 	}
 	var errs []error
-	for _, st := range r.Stores {
-		if reset {
+	stores := r.Stores
+	if reset {
+		stores = nil
+		for _, st := range r.Stores {
 			if _, err := r.DB.ResetAcked(ctx, st.ID); err != nil {
 				errs = append(errs, err)
 				continue
 			}
+			stores = append(stores, st)
 		}
-		sum, err := Project(ctx, r.DB, st, r.Now(), ProjectOptions{Only: only})
+	}
+	// One after another, sharing the changed products' mirror records.
+	err = ProjectStores(ctx, r.DB, stores, r.Now(), ProjectOptions{Only: only}, func(st *Store, sum ProjectSummary, err error) {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("store %s: %w", st.ID, err))
-			continue
+			return
 		}
 		if sum.Changed > 0 {
 			r.Log.Info("store items changed", slog.String("store", st.ID), slog.Int("changed", sum.Changed),
 				slog.Int("parked", sum.Parked))
 		}
+	})
+	if err != nil {
+		errs = append(errs, err)
 	}
 	if only == nil && len(errs) == 0 {
 		r.projected = true

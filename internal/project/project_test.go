@@ -313,3 +313,56 @@ func TestProductDoc(t *testing.T) {
 		t.Error("variant of an inactive product is active")
 	}
 }
+
+func TestVariantProduct(t *testing.T) {
+	t.Parallel()
+	paths := map[string]string{"O": "Odzież"}
+	parent := catalog.Product{SKU: "TSH", Name: "Koszulka", Description: "Bawełna", EAN: "590-P", VATRate: d("23"), Active: true,
+		Categories: []string{"O"}, Axes: []string{"kolor", "rozmiar"}, Attributes: map[string]string{"marka": "Acme"}}
+	owned := ProductRules{Owned: []string{"name"}}
+	cases := []struct {
+		name   string
+		rules  ProductRules
+		v      catalog.Variant
+		exists bool
+		hidden bool
+		want   store.ProductDoc
+	}{
+		{"options in the name", ProductRules{},
+			catalog.Variant{SKU: "TSH-R-XL", ProductSKU: "TSH", EAN: "590-V", Options: map[string]string{"rozmiar": "XL", "kolor": "czerwony"}, Active: true},
+			false, false,
+			store.ProductDoc{SKU: "TSH-R-XL", Name: "Koszulka (kolor: czerwony, rozmiar: XL)", Description: "Bawełna", EAN: "590-V", Categories: []string{"O"},
+				Attributes: map[string]string{"marka": "Acme", "kolor": "czerwony", "rozmiar": "XL"}, Images: []string{"i.jpg"}, VATRate: d("23"), Active: true}},
+		{"own name kept", ProductRules{},
+			catalog.Variant{SKU: "TSH-S", ProductSKU: "TSH", Name: "Koszulka S", Options: map[string]string{"rozmiar": "S"}, Active: true},
+			false, false,
+			store.ProductDoc{SKU: "TSH-S", Name: "Koszulka S", Description: "Bawełna", Categories: []string{"O"},
+				Attributes: map[string]string{"marka": "Acme", "rozmiar": "S"}, Images: []string{"i.jpg"}, VATRate: d("23"), Active: true}},
+		{"inactive variant", ProductRules{},
+			catalog.Variant{SKU: "TSH-M", ProductSKU: "TSH", Active: false},
+			false, false,
+			store.ProductDoc{SKU: "TSH-M", Name: "Koszulka", Description: "Bawełna", Categories: []string{"O"},
+				Attributes: map[string]string{"marka": "Acme"}, Images: []string{"i.jpg"}, VATRate: d("23"), Active: false}},
+		{"hidden at zero stock", ProductRules{},
+			catalog.Variant{SKU: "TSH-M", ProductSKU: "TSH", Active: true},
+			false, true,
+			store.ProductDoc{SKU: "TSH-M", Name: "Koszulka", Description: "Bawełna", Categories: []string{"O"},
+				Attributes: map[string]string{"marka": "Acme"}, Images: []string{"i.jpg"}, VATRate: d("23"), Active: false}},
+		{"owned name on update", owned,
+			catalog.Variant{SKU: "TSH-M", ProductSKU: "TSH", Options: map[string]string{"rozmiar": "M"}, Active: true},
+			true, false,
+			store.ProductDoc{SKU: "TSH-M", Description: "Bawełna", Categories: []string{"O"}, Keep: []string{"name"},
+				Attributes: map[string]string{"marka": "Acme", "rozmiar": "M"}, Images: []string{"i.jpg"}, VATRate: d("23"), Active: true}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := c.rules.VariantProduct(c.v, parent, paths, []string{"i.jpg"}, c.exists, c.hidden)
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("VariantProduct =\n %+v\nwant\n %+v", got, c.want)
+			}
+		})
+	}
+	if parent.Attributes["rozmiar"] != "" {
+		t.Error("VariantProduct changed the parent's attributes")
+	}
+}
