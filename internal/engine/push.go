@@ -32,6 +32,9 @@ type PushSummary struct {
 	Failed         int
 	Parked         int
 	RateLimitWaits int
+	// Unbound counts items the shop no longer had (deleted in its panel):
+	// their shop ids are forgotten and they are created again.
+	Unbound int
 	// Deferred counts items held back until their product or category is in
 	// the shop.
 	Deferred int
@@ -269,6 +272,15 @@ func (p *Pusher) batch(ctx context.Context, k catalog.Kind, due []state.StoreIte
 	}
 	for i, r := range results {
 		it := batch[i].item
+		if r.Err != nil && errors.Is(r.Err, store.ErrNotInShop) {
+			gone, err := p.unbind(ctx, k, it, batch[i].push.ShopID, r.Err, sum)
+			if err != nil {
+				return err
+			}
+			if gone {
+				continue
+			}
+		}
 		if r.Err == nil {
 			if err := p.db.Ack(ctx, it.Store, it.Kind, it.SKU, r.ShopID, it.DesiredHash); err != nil {
 				return err
@@ -281,6 +293,50 @@ func (p *Pusher) batch(ctx context.Context, k catalog.Kind, due []state.StoreIte
 		}
 	}
 	return nil
+}
+
+// unbind handles an item the shop says is gone (store.ErrNotInShop): it
+// forgets the shop id the push used, on the item or, for a price or stock,
+// on the product or variant it belongs to, and logs an audit event. The
+// item is due again at once and is created anew (or bound by SKU); price
+// and stock follow. It reports false when nothing was bound to that id, and
+// the error is then handled as any other.
+func (p *Pusher) unbind(ctx context.Context, k catalog.Kind, it state.StoreItem, shopID string, cause error, sum *PushSummary) (bool, error) {
+	if shopID == "" {
+		return false, nil
+	}
+	owners := []catalog.Kind{k}
+	if k == catalog.KindPrice || k == catalog.KindStock {
+		owners = []catalog.Kind{catalog.KindVariant, catalog.KindProduct}
+	}
+	for _, owner := range owners {
+		ok, err := p.db.Unbind(ctx, it.Store, string(owner), it.SKU, shopID)
+		if err != nil || !ok {
+			if err != nil {
+				return false, err
+			}
+			continue
+		}
+		delete(p.present, itemKey(owner, it.SKU))
+		sum.Unbound++
+		p.log.Warn("item gone from the shop; it will be created again", slog.String("store", it.Store),
+			slog.String("kind", string(owner)), slog.String("sku", it.SKU), slog.String("shop_id", shopID))
+		detail, err := json.Marshal(map[string]string{"shop_id": shopID, "reason": cause.Error()})
+		if err != nil {
+			return false, err
+		}
+		return true, p.db.Audit(ctx, nil, state.Event{Actor: "engine", Action: "item.unbind",
+			Subject: it.Store + "/" + string(owner) + "/" + it.SKU, Detail: detail})
+	}
+	// A price or stock whose product an earlier result of this batch
+	// unbound: it waits for the product like any other.
+	if k == catalog.KindPrice || k == catalog.KindStock {
+		cur, err := p.db.GetStoreItem(ctx, it.Store, it.Kind, it.SKU)
+		if err == nil && cur.ShopID == "" && cur.AckedHash == "" {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // DependencyWait is how long an item waits when the product or category it

@@ -14,11 +14,14 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/erpbridge/erpbridge/internal/catalog"
+	"github.com/erpbridge/erpbridge/internal/fault"
 	"github.com/erpbridge/erpbridge/internal/registry"
 )
 
@@ -108,6 +111,19 @@ type Result struct {
 	SKU    string
 	ShopID string
 	Err    error
+}
+
+// ErrNotInShop is wrapped by a Result's Err (a Permanent one) when the
+// item's ShopID (for a price or stock: the ShopID of the product or variant
+// it belongs to) names nothing in the shop any more: someone deleted it in
+// the shop's panel. The engine then forgets that id and creates the item
+// again (or binds it by SKU) on the next push. Adapters never return it for
+// an item pushed without a ShopID.
+var ErrNotInShop = errors.New("the item's shop id names nothing in the shop (deleted there?)")
+
+// NotInShop wraps err so that it is Permanent and wraps ErrNotInShop.
+func NotInShop(err error) error {
+	return fault.Permanent(fmt.Errorf("%w: %w", err, ErrNotInShop))
 }
 
 // Existing is an item already in the shop, found while binding.
