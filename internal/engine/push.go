@@ -52,6 +52,10 @@ type Pusher struct {
 	now func() time.Time
 
 	limiter *rate.Limiter
+	// limit and burst are the limiter's settings while the shop's budget
+	// is not low (see adapt).
+	limit rate.Limit
+	burst int
 	// pauseUntil holds calls after a 429 until its Retry-After passed.
 	pauseUntil time.Time
 	breaker    *gobreaker.CircuitBreaker[[]store.Result]
@@ -107,7 +111,8 @@ func NewPusher(db *state.DB, st *Store, o PusherOptions) *Pusher {
 	if o.BreakerFailures == 0 {
 		o.BreakerFailures = 5
 	}
-	p := &Pusher{db: db, st: st, log: o.Logger, now: o.Now, limiter: rate.NewLimiter(limit, burst), Backoff: Backoff, present: map[string]bool{}}
+	p := &Pusher{db: db, st: st, log: o.Logger, now: o.Now, limiter: rate.NewLimiter(limit, burst), limit: limit, burst: burst,
+		Backoff: Backoff, present: map[string]bool{}}
 	p.breaker = gobreaker.NewCircuitBreaker[[]store.Result](gobreaker.Settings{
 		Name:    st.ID,
 		Timeout: o.BreakerTimeout,
@@ -255,6 +260,7 @@ func (p *Pusher) batch(ctx context.Context, k catalog.Kind, due []state.StoreIte
 		return res, err
 	})
 	took := time.Since(start)
+	p.adapt()
 	p.log.Debug("pushed batch", slog.String("store", p.st.ID), slog.String("kind", string(k)),
 		slog.Int("items", len(items)), slog.Duration("took", took), slog.Any("err", err))
 	failed := 0
@@ -456,9 +462,49 @@ func (p *Pusher) slowDown(after time.Duration) {
 		after = time.Second
 	}
 	metrics.ObserveRateLimitWait(p.st.ID, after)
-	if until := time.Now().Add(after); until.After(p.pauseUntil) {
+	p.pause(after)
+}
+
+// pause holds the next call for d.
+func (p *Pusher) pause(d time.Duration) {
+	if until := time.Now().Add(d); until.After(p.pauseUntil) {
 		p.pauseUntil = until
 	}
+}
+
+// lowBudget is the share of a shop's request budget below which the
+// pusher spreads what is left over the rest of the window.
+const lowBudget = 0.2
+
+// adapt follows the budget the adapter reports (store.BudgetReporter):
+// while less than lowBudget of it is left, calls are spaced so that what
+// is left lasts until the window refills, and with nothing left they wait
+// for the refill; otherwise the configured rate applies. The shop never
+// has to answer 429.
+func (p *Pusher) adapt() {
+	br, ok := p.st.Adapter.(store.BudgetReporter)
+	if !ok {
+		return
+	}
+	b, ok := br.Budget()
+	if !ok || b.Limit <= 0 || b.Reset <= 0 {
+		return
+	}
+	if float64(b.Remaining) >= lowBudget*float64(b.Limit) {
+		if p.limiter.Limit() != p.limit {
+			p.limiter.SetLimit(p.limit)
+			p.limiter.SetBurst(p.burst)
+		}
+		return
+	}
+	if b.Remaining <= 0 {
+		p.pause(b.Reset)
+	}
+	spread := rate.Limit(float64(max(b.Remaining, 1)) / b.Reset.Seconds())
+	p.limiter.SetLimit(min(spread, p.limit))
+	p.limiter.SetBurst(1)
+	p.log.Debug("shop budget low; slowing down", slog.String("store", p.st.ID),
+		slog.Int("remaining", b.Remaining), slog.Int("limit", b.Limit), slog.Duration("reset", b.Reset))
 }
 
 // wait blocks until a call may go out: after any rate-limit pause, then by

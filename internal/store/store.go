@@ -202,6 +202,27 @@ type Binder interface {
 	ListItems(ctx context.Context, fn func(Existing) error) error
 }
 
+// Budget is what a shop's last answer said about its request budget
+// (rate-limit or cost headers).
+type Budget struct {
+	// Remaining is how many requests (or cost units) are left in the
+	// current window, Limit how many the window holds.
+	Remaining int
+	Limit     int
+	// Reset is how long until the window refills; 0 when the shop did not
+	// say.
+	Reset time.Duration
+}
+
+// BudgetReporter is a Store whose platform reports its remaining request
+// budget with its answers. The push worker reads it after every Push and
+// slows down while the budget is low, before the shop answers 429.
+type BudgetReporter interface {
+	// Budget returns what the last answer said; ok is false while no
+	// answer said anything.
+	Budget() (b Budget, ok bool)
+}
+
 // OrderSource reads orders from the shop.
 type OrderSource interface {
 	// Orders returns orders changed at or after since (UTC), oldest first, one
