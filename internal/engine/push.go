@@ -62,7 +62,8 @@ type Pusher struct {
 	// Backoff gives the wait before retry number attempts (1, 2, ...).
 	Backoff func(attempts int) time.Duration
 	// present caches items known to be in the shop.
-	present map[string]bool
+	present  map[string]bool
+	progress func(handled int)
 }
 
 // PusherOptions configure NewPusher.
@@ -78,6 +79,9 @@ type PusherOptions struct {
 	// failed BreakerFailures whole calls in a row (defaults 30 s and 5).
 	BreakerTimeout  time.Duration
 	BreakerFailures uint32
+	// Progress, when set, is called after every batch with how many due
+	// items the run has handled so far (pushed, failed, parked or put off).
+	Progress func(handled int)
 }
 
 // NewPusher returns the push worker of st.
@@ -112,7 +116,7 @@ func NewPusher(db *state.DB, st *Store, o PusherOptions) *Pusher {
 		o.BreakerFailures = 5
 	}
 	p := &Pusher{db: db, st: st, log: o.Logger, now: o.Now, limiter: rate.NewLimiter(limit, burst), limit: limit, burst: burst,
-		Backoff: Backoff, present: map[string]bool{}}
+		Backoff: Backoff, present: map[string]bool{}, progress: o.Progress}
 	p.breaker = gobreaker.NewCircuitBreaker[[]store.Result](gobreaker.Settings{
 		Name:    st.ID,
 		Timeout: o.BreakerTimeout,
@@ -158,6 +162,7 @@ func (p *Pusher) Run(ctx context.Context) (PushSummary, error) {
 		return sum, err
 	}
 	size := max(p.st.Features.BatchSize, 1)
+	handled := 0
 	for _, k := range pushOrder {
 		if !p.st.Features.Pushes(k) {
 			continue
@@ -171,6 +176,9 @@ func (p *Pusher) Run(ctx context.Context) (PushSummary, error) {
 				break
 			}
 			err = p.batch(ctx, k, due, &sum)
+			if handled += len(due); p.progress != nil {
+				p.progress(handled)
+			}
 			if errors.Is(err, errBatchFailed) {
 				// The store is failing: its items wait for their backoff, and
 				// the next kinds would only fail behind them.
