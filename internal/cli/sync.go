@@ -315,7 +315,20 @@ func (a *app) snapshot(ctx context.Context, h *hub.Hub, f syncFlags) error {
 		return nil
 	}
 	fmt.Fprintln(a.stderr, "reading the ERP into the mirror ...")
+	ids, err := h.StoreIDs("")
+	if err != nil {
+		return err
+	}
+	var stores []*engine.Store
+	for _, id := range ids {
+		st, err := h.EngineStore(id)
+		if err != nil {
+			return err
+		}
+		stores = append(stores, st)
+	}
 	sum, err := engine.Snapshot(ctx, h.State, h.ERP, engine.SnapshotOptions{
+		Kinds:          engine.SnapshotKinds(stores),
 		MaxRemoveShare: h.Config.ERP.MaxRemoveShare,
 		Force:          f.force,
 		Logger:         h.Log,

@@ -139,9 +139,14 @@ type Prices struct {
 	Currency string `yaml:"currency" default:"PLN"`
 	// ExchangeRate is how much of Currency one unit of the list's currency
 	// buys (1 PLN = 0.23 EUR: 0.23); store price = list price × rate. When
-	// RateFromERP is true the ERP's rate table is used instead.
+	// RateFromERP is true the ERP's rate table is used instead: the latest
+	// rate on or before the day of the projection, the ERP's query
+	// currency_rates giving each currency's price in HomeCurrency.
 	ExchangeRate decimal.Decimal `yaml:"exchange_rate" default:"1"`
 	RateFromERP  bool            `yaml:"rate_from_erp"`
+	// HomeCurrency is the ERP's own currency, the one its rate table
+	// prices the others in (used with RateFromERP).
+	HomeCurrency string `yaml:"home_currency" default:"PLN"`
 	// MarkupPercent is added after conversion.
 	MarkupPercent decimal.Decimal `yaml:"markup_percent" default:"0"`
 	Rounding      Rounding        `yaml:"rounding"`

@@ -125,11 +125,12 @@ type changedRecords struct {
 	prices   map[string][]catalog.Price      // by SKU
 	stock    map[string][]catalog.StockLevel // by SKU
 	reserved map[string]decimal.Decimal
+	rates    []catalog.CurrencyRate // only when a store uses the ERP's rates
 }
 
 // loadChanges reads the records of the products cs names (a variant's SKU
-// stands for its product).
-func loadChanges(ctx context.Context, db *state.DB, cs *ChangeSet) (*changedRecords, error) {
+// stands for its product), and the ERP's exchange rates when rates is set.
+func loadChanges(ctx context.Context, db *state.DB, cs *ChangeSet, rates bool) (*changedRecords, error) {
 	lr := &changedRecords{
 		products: map[string]catalog.Product{}, cats: map[string]catalog.Category{}, paths: map[string]string{},
 		variants: map[string][]catalog.Variant{}, images: map[string][]catalog.Image{},
@@ -201,6 +202,13 @@ func loadChanges(ctx context.Context, db *state.DB, cs *ChangeSet) (*changedReco
 	})); err != nil {
 		return nil, err
 	}
+	if rates {
+		if err := db.StreamMirror(ctx, string(catalog.KindCurrencyRate), decode(catalog.KindCurrencyRate, func(_ string, r catalog.Record) {
+			lr.rates = append(lr.rates, r.(catalog.CurrencyRate))
+		})); err != nil {
+			return nil, err
+		}
+	}
 	var err error
 	lr.reserved, err = db.ReservedBySKU(ctx)
 	return lr, err
@@ -210,7 +218,7 @@ func loadChanges(ctx context.Context, db *state.DB, cs *ChangeSet) (*changedReco
 // and the stock of its warehouses. The maps it shares with lr are only read.
 func (lr *changedRecords) view(st *Store) *mirrorView {
 	m := &mirrorView{
-		paths: lr.paths, cats: lr.cats, variants: lr.variants, images: lr.images, reserved: lr.reserved,
+		paths: lr.paths, cats: lr.cats, variants: lr.variants, images: lr.images, reserved: lr.reserved, rates: lr.rates,
 		regular: map[string]catalog.Price{}, sale: map[string]catalog.Price{}, stock: map[string][]catalog.StockLevel{},
 	}
 	addPrice := m.priceAdder(st)
@@ -261,7 +269,8 @@ func projectChanged(ctx context.Context, db *state.DB, st *Store, now time.Time,
 		return sum, err
 	}
 
-	p := &projector{st: st, now: now, m: m, items: items, sum: &sum, o: o, partial: true}
+	p := &projector{st: st, now: now, m: m, items: items, sum: &sum, o: o, partial: true,
+		prices: st.Rules.Price.WithERPRates(m.rates, now)}
 	run := func(x sqlx.ExtContext) error {
 		p.db, p.x = db, x
 		for _, s := range lr.prodSKUs {

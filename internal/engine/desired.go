@@ -174,7 +174,7 @@ func (info *itemInfo) isZero() bool { info.decode(); return info.zero }
 // deactivation limit writes nothing and returns ErrTooManyDeactivations.
 func Project(ctx context.Context, db *state.DB, st *Store, now time.Time, o ProjectOptions) (ProjectSummary, error) {
 	if o.Only != nil && !o.Only.All {
-		lr, err := loadChanges(ctx, db, o.Only)
+		lr, err := loadChanges(ctx, db, o.Only, st.Rules.Price.RateFromERP)
 		if err != nil {
 			return ProjectSummary{Store: st.ID}, err
 		}
@@ -194,7 +194,7 @@ func Project(ctx context.Context, db *state.DB, st *Store, now time.Time, o Proj
 		return sum, err
 	}
 
-	p := &projector{st: st, now: now, m: m, items: items, sum: &sum, o: o}
+	p := &projector{st: st, now: now, m: m, items: items, sum: &sum, o: o, prices: st.Rules.Price.WithERPRates(m.rates, now)}
 	run := func(x sqlx.ExtContext) error {
 		p.db, p.x = db, x
 		if err := db.StreamMirror(ctx, string(catalog.KindProduct), func(r state.MirrorRecord) error {
@@ -237,7 +237,11 @@ func ProjectStores(ctx context.Context, db *state.DB, stores []*Store, now time.
 		}
 		return nil
 	}
-	lr, err := loadChanges(ctx, db, o.Only)
+	rates := false
+	for _, st := range stores {
+		rates = rates || st.Rules.Price.RateFromERP
+	}
+	lr, err := loadChanges(ctx, db, o.Only, rates)
 	if err != nil {
 		return err
 	}
@@ -259,6 +263,8 @@ type mirrorView struct {
 	variants map[string][]catalog.Variant
 	images   map[string][]catalog.Image
 	reserved map[string]decimal.Decimal
+	// rates is the ERP's exchange rate table, read for stores that use it.
+	rates []catalog.CurrencyRate
 }
 
 func newMirrorView() *mirrorView {
@@ -271,6 +277,8 @@ func newMirrorView() *mirrorView {
 }
 
 func (m *mirrorView) addCategory(r catalog.Record) { c := r.(catalog.Category); m.cats[c.Code] = c }
+
+func (m *mirrorView) addRate(r catalog.Record) { m.rates = append(m.rates, r.(catalog.CurrencyRate)) }
 
 func (m *mirrorView) addVariant(r catalog.Record) {
 	v := r.(catalog.Variant)
@@ -322,15 +330,19 @@ func loadMirror(ctx context.Context, db *state.DB, st *Store) (*mirrorView, erro
 			return nil
 		})
 	}
-	steps := []struct {
+	type step struct {
 		k  catalog.Kind
 		fn func(catalog.Record)
-	}{
+	}
+	steps := []step{
 		{catalog.KindCategory, m.addCategory},
 		{catalog.KindPrice, m.priceAdder(st)},
 		{catalog.KindStock, m.stockAdder(warehouses)},
 		{catalog.KindVariant, m.addVariant},
 		{catalog.KindImage, m.addImage},
+	}
+	if st.Rules.Price.RateFromERP {
+		steps = append(steps, step{catalog.KindCurrencyRate, m.addRate})
 	}
 	for _, s := range steps {
 		if err := each(s.k, s.fn); err != nil {
@@ -366,16 +378,18 @@ func categoryPath(cats map[string]catalog.Category, code string) string {
 }
 
 type projector struct {
-	st    *Store
-	now   time.Time
-	m     *mirrorView
-	items map[string]*itemInfo
-	sum   *ProjectSummary
-	o     ProjectOptions
-	db    *state.DB
-	x     sqlx.ExtContext
-	batch []state.DesiredItem
-	parks []state.DesiredItem
+	st  *Store
+	now time.Time
+	// prices are the store's price rules with the ERP's rates of the day.
+	prices project.PriceRules
+	m      *mirrorView
+	items  map[string]*itemInfo
+	sum    *ProjectSummary
+	o      ProjectOptions
+	db     *state.DB
+	x      sqlx.ExtContext
+	batch  []state.DesiredItem
+	parks  []state.DesiredItem
 	// usedCats are the category codes in-scope products sit in.
 	usedCats map[string]bool
 	// partial is set when items holds only the items of the products
@@ -465,7 +479,7 @@ func (p *projector) product(ctx context.Context, prod catalog.Product) error {
 		} else if pr, ok := p.m.sale[prod.SKU]; ok {
 			in.Sale = &pr
 		}
-		doc, err := p.st.Rules.Price.Price(in, p.now)
+		doc, err := p.prices.Price(in, p.now)
 		reason := ""
 		if err != nil {
 			reason = err.Error()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/go-co-op/gocron/v2"
 	"github.com/shopspring/decimal"
 
+	"github.com/erpbridge/erpbridge/internal/catalog"
 	"github.com/erpbridge/erpbridge/internal/config"
 	"github.com/erpbridge/erpbridge/internal/erp"
 	"github.com/erpbridge/erpbridge/internal/metrics"
@@ -177,7 +179,7 @@ func (r *Runner) delta(ctx context.Context) error {
 func (r *Runner) snapshot(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	sum, err := Snapshot(ctx, r.DB, r.ERP, SnapshotOptions{MaxRemoveShare: r.MaxRemoveShare})
+	sum, err := Snapshot(ctx, r.DB, r.ERP, SnapshotOptions{MaxRemoveShare: r.MaxRemoveShare, Kinds: SnapshotKinds(r.Stores)})
 	if err != nil {
 		return err
 	}
@@ -204,7 +206,7 @@ func (r *Runner) snapshot(ctx context.Context) error {
 func (r *Runner) reconcile(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, err := Snapshot(ctx, r.DB, r.ERP, SnapshotOptions{MaxRemoveShare: r.MaxRemoveShare}); err != nil {
+	if _, err := Snapshot(ctx, r.DB, r.ERP, SnapshotOptions{MaxRemoveShare: r.MaxRemoveShare, Kinds: SnapshotKinds(r.Stores)}); err != nil {
 		return err
 	}
 	return r.projectAll(ctx, nil, true)
@@ -270,4 +272,15 @@ func (r *Runner) projectAll(ctx context.Context, only *ChangeSet, reset bool) er
 	}
 	r.reserved = reserved
 	return errors.Join(errs...)
+}
+
+// SnapshotKinds are the kinds a snapshot for stores reads: catalog.Kinds,
+// and the ERP's exchange rates when a store takes its rate from the ERP.
+func SnapshotKinds(stores []*Store) []catalog.Kind {
+	for _, st := range stores {
+		if st.Rules.Price.RateFromERP {
+			return append(slices.Clone(catalog.Kinds), catalog.KindCurrencyRate)
+		}
+	}
+	return nil
 }
