@@ -140,12 +140,15 @@ reasons are listed; 'erpbridge serve' keeps retrying what failed).`,
 				}
 				wg.Wait()
 				prog.wait()
-				troubled := 0
+				troubled, pushed, failed := 0, 0, 0
 				for _, r := range runs {
 					if r.report(ctx, a, h) {
 						troubled++
 					}
+					pushed, failed = pushed+r.pushed.Pushed, failed+r.pushed.Failed
 				}
+				fmt.Fprintf(a.stdout, "%d store(s): %d in step, %d not; %d item(s) pushed, %d failed\n",
+					len(runs), len(runs)-troubled, troubled, pushed, failed)
 				if troubled > 0 {
 					return reportedError{fmt.Errorf("%d store(s) not fully in step", troubled)}
 				}

@@ -80,6 +80,9 @@ func TestPlanAndSync(t *testing.T) {
 	if code != ExitFailure || !strings.Contains(out, `has no price on list "detaliczna"`) || !strings.Contains(out, "dirty 0") {
 		t.Fatalf("sync: exit %d\n%s%s", code, out, errOut)
 	}
+	if !regexp.MustCompile(`(?m)^1 store\(s\): 0 in step, 1 not; [1-9]\d* item\(s\) pushed, 0 failed$`).MatchString(out) {
+		t.Errorf("sync prints no summary line:\n%s", out)
+	}
 	if !strings.Contains(out, "bound to what the shop has: 0 by SKU, 0 by EAN;") {
 		t.Errorf("sync does not report binding:\n%s", out)
 	}
