@@ -325,10 +325,10 @@ func (p *Pusher) unbind(ctx context.Context, k catalog.Kind, it state.StoreItem,
 	}
 	for _, owner := range owners {
 		ok, err := p.db.Unbind(ctx, it.Store, string(owner), it.SKU, shopID)
-		if err != nil || !ok {
-			if err != nil {
-				return false, err
-			}
+		if err != nil {
+			return false, err
+		}
+		if !ok {
 			continue
 		}
 		delete(p.present, itemKey(owner, it.SKU))
