@@ -88,8 +88,10 @@ func (a *app) syncCommand() *cobra.Command {
 compute each store's desired state under its rules, and push what differs
 from what the shop last acknowledged (with --full: everything, which repairs
 edits made in the shop's own panel), in the platform's batches, with its rate
-limit, retries and per-item results. Progress goes to stderr; a summary per
-store to stdout.
+limit, retries and per-item results. Stores are pushed at the same time,
+each at its own pace. Progress goes to stderr (a bar per store on a
+terminal, plain lines otherwise); a summary per store, every parked item
+with its reason, and a total line go to stdout.
 
 Exits 0 when every store is in step, 1 when anything failed or is parked (the
 reasons are listed; 'erpbridge serve' keeps retrying what failed).`,
