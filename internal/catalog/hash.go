@@ -77,6 +77,8 @@ func Decode(k Kind, data []byte) (Record, error) {
 		r, err = decodeAs[Warehouse](data)
 	case KindStock:
 		r, err = decodeAs[StockLevel](data)
+	case KindCurrencyRate:
+		r, err = decodeAs[CurrencyRate](data)
 	default:
 		return nil, fmt.Errorf("catalog: unknown record kind %q", k)
 	}

@@ -80,11 +80,25 @@ func TestPlanAndSync(t *testing.T) {
 	if code != ExitFailure || !strings.Contains(out, `has no price on list "detaliczna"`) || !strings.Contains(out, "dirty 0") {
 		t.Fatalf("sync: exit %d\n%s%s", code, out, errOut)
 	}
+	if !regexp.MustCompile(`(?m)^1 store\(s\): 0 in step, 1 not; [1-9]\d* item\(s\) pushed, 0 failed$`).MatchString(out) {
+		t.Errorf("sync prints no summary line:\n%s", out)
+	}
 	if !strings.Contains(out, "bound to what the shop has: 0 by SKU, 0 by EAN;") {
 		t.Errorf("sync does not report binding:\n%s", out)
 	}
 	if !strings.Contains(errOut, "product ") || !strings.Contains(errOut, "ERP read in") {
 		t.Errorf("sync shows no progress on stderr:\n%s", errOut)
+	}
+	// Not a terminal: plain progress lines, no bar drawing.
+	if !regexp.MustCompile(id+`: [1-9]\d* item\(s\) to push\n`).MatchString(errOut) ||
+		!regexp.MustCompile(id+`: [1-9]\d* of [1-9]\d* item\(s\) handled\n`).MatchString(errOut) ||
+		!regexp.MustCompile(id+`: push done, [1-9]\d* item\(s\) handled\n`).MatchString(errOut) || strings.Contains(errOut, "\x1b[") {
+		t.Errorf("sync's push progress on a non-terminal:\n%s", errOut)
+	}
+	// Exit 1 lists why items are parked: the summary names each one.
+	parkedLine := regexp.MustCompile(`(?m)^  parked price TWR-\d+: .*has no price on list "detaliczna"$`)
+	if !parkedLine.MatchString(out) {
+		t.Errorf("sync does not list the parked items with their reasons:\n%s", out)
 	}
 	if n := len(memory.ShopFor(id).Products()); n < 30 {
 		t.Fatalf("sync pushed %d products and variants", n)
@@ -98,6 +112,10 @@ func TestPlanAndSync(t *testing.T) {
 	code, out, _ = run(t, "--config", path, "sync", "--full", "--no-snapshot")
 	if !regexp.MustCompile(`pushed [1-9]\d* in`).MatchString(out) || memory.ShopFor(id).Requests() == before {
 		t.Fatalf("sync --full pushed nothing: exit %d\n%s", code, out)
+	}
+	// Items parked by an earlier run still fail the run, listed with why.
+	if code != ExitFailure || !parkedLine.MatchString(out) {
+		t.Errorf("sync with items parked earlier: exit %d, want 1 with them listed\n%s", code, out)
 	}
 	code, _, errOut = run(t, "--config", path, "sync", "--store", "nope")
 	if code != ExitFailure || !strings.Contains(errOut, `no store "nope"`) {

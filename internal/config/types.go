@@ -143,9 +143,14 @@ type Prices struct {
 	Currency string `yaml:"currency" default:"PLN" doc:"The store's currency, ISO 4217 (PLN, EUR)."`
 	// ExchangeRate is how much of Currency one unit of the list's currency
 	// buys (1 PLN = 0.23 EUR: 0.23); store price = list price × rate. When
-	// RateFromERP is true the ERP's rate table is used instead.
+	// RateFromERP is true the ERP's rate table is used instead: the latest
+	// rate on or before the day of the projection, the ERP's query
+	// currency_rates giving each currency's price in HomeCurrency.
 	ExchangeRate decimal.Decimal `yaml:"exchange_rate" default:"1" doc:"How much of currency one unit of the list's currency buys (1 PLN = 0.23 EUR: 0.23). Store price = list price x rate."`
-	RateFromERP  bool            `yaml:"rate_from_erp" doc:"Take the rate from the ERP's rate table. Not supported yet: true is refused at start; set exchange_rate."`
+	RateFromERP  bool            `yaml:"rate_from_erp" doc:"Take the rate from the ERP's rate table (the profile's currency_rates query) instead of exchange_rate: the latest rate on or before the day, in the ERP's time zone. A price with no rate is parked with the reason."`
+	// HomeCurrency is the ERP's own currency, the one its rate table
+	// prices the others in (used with RateFromERP).
+	HomeCurrency string `yaml:"home_currency" default:"PLN" doc:"The ERP's own currency, the one its rate table prices the others in (used with rate_from_erp)."`
 	// MarkupPercent is added after conversion.
 	MarkupPercent decimal.Decimal `yaml:"markup_percent" default:"0" doc:"Percent added after conversion (15, or -5 for a discount)."`
 	Rounding      Rounding        `yaml:"rounding" doc:"How prices end."`

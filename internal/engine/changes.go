@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
 
 	"github.com/erpbridge/erpbridge/internal/catalog"
 	"github.com/erpbridge/erpbridge/internal/state"
@@ -108,57 +109,151 @@ func mirrorParent(r catalog.Record) string {
 	return ""
 }
 
-// projectChanged is Project for the products o.Only names: it reads from
-// the mirror and the store's items only what belongs to those products
-// (their variants, prices, stock and images, and the categories), projects
-// them as a full run would and deactivates those that left the ERP or the
-// scope. Items of other products are not read or touched.
-func projectChanged(ctx context.Context, db *state.DB, st *Store, now time.Time, o ProjectOptions) (ProjectSummary, error) {
+// changedRecords are the mirror records of the products a ChangeSet names:
+// the products, their variants, prices (every list), stock (every
+// warehouse) and images, every category, and the hub reservations. They are
+// read once and shared by every store projected with the same ChangeSet;
+// each store filters prices and stock by its own rules (view).
+type changedRecords struct {
+	prodSKUs []string // the products, sorted
+	sellable []string // the products' and their variants' SKUs, sorted
+	products map[string]catalog.Product
+	cats     map[string]catalog.Category
+	paths    map[string]string
+	variants map[string][]catalog.Variant
+	images   map[string][]catalog.Image
+	prices   map[string][]catalog.Price      // by SKU
+	stock    map[string][]catalog.StockLevel // by SKU
+	reserved map[string]decimal.Decimal
+	rates    []catalog.CurrencyRate // only when a store uses the ERP's rates
+}
+
+// loadChanges reads the records of the products cs names (a variant's SKU
+// stands for its product), and the ERP's exchange rates when rates is set.
+func loadChanges(ctx context.Context, db *state.DB, cs *ChangeSet, rates bool) (*changedRecords, error) {
+	lr := &changedRecords{
+		products: map[string]catalog.Product{}, cats: map[string]catalog.Category{}, paths: map[string]string{},
+		variants: map[string][]catalog.Variant{}, images: map[string][]catalog.Image{},
+		prices: map[string][]catalog.Price{}, stock: map[string][]catalog.StockLevel{},
+	}
+	if len(cs.SKUs) == 0 {
+		return lr, nil
+	}
+	decode := func(k catalog.Kind, fn func(string, catalog.Record)) func(state.MirrorRecord) error {
+		return func(r state.MirrorRecord) error {
+			rec, err := catalog.Decode(k, r.Payload)
+			if err != nil {
+				return mirrorDecodeError(k, r.Key, err)
+			}
+			fn(r.Key, rec)
+			return nil
+		}
+	}
+	changed := cs.Sorted()
+	products := map[string]struct{}{}
+	for _, s := range changed {
+		products[s] = struct{}{}
+	}
+	if err := db.MirrorByKeys(ctx, string(catalog.KindVariant), changed, decode(catalog.KindVariant, func(key string, r catalog.Record) {
+		delete(products, key)
+		products[r.(catalog.Variant).ProductSKU] = struct{}{}
+	})); err != nil {
+		return nil, err
+	}
+	lr.prodSKUs = slices.Sorted(maps.Keys(products))
+	if err := db.MirrorByKeys(ctx, string(catalog.KindProduct), lr.prodSKUs, decode(catalog.KindProduct, func(key string, r catalog.Record) {
+		lr.products[key] = r.(catalog.Product)
+	})); err != nil {
+		return nil, err
+	}
+	if err := db.StreamMirror(ctx, string(catalog.KindCategory), decode(catalog.KindCategory, func(_ string, r catalog.Record) {
+		c := r.(catalog.Category)
+		lr.cats[c.Code] = c
+	})); err != nil {
+		return nil, err
+	}
+	for code := range lr.cats {
+		lr.paths[code] = categoryPath(lr.cats, code)
+	}
+	skus := maps.Clone(products)
+	if err := db.MirrorByParents(ctx, string(catalog.KindVariant), lr.prodSKUs, decode(catalog.KindVariant, func(_ string, r catalog.Record) {
+		v := r.(catalog.Variant)
+		lr.variants[v.ProductSKU] = append(lr.variants[v.ProductSKU], v)
+		skus[v.SKU] = struct{}{}
+	})); err != nil {
+		return nil, err
+	}
+	lr.sellable = slices.Sorted(maps.Keys(skus))
+	if err := db.MirrorByParents(ctx, string(catalog.KindPrice), lr.sellable, decode(catalog.KindPrice, func(_ string, r catalog.Record) {
+		p := r.(catalog.Price)
+		lr.prices[p.SKU] = append(lr.prices[p.SKU], p)
+	})); err != nil {
+		return nil, err
+	}
+	if err := db.MirrorByParents(ctx, string(catalog.KindStock), lr.sellable, decode(catalog.KindStock, func(_ string, r catalog.Record) {
+		s := r.(catalog.StockLevel)
+		lr.stock[s.SKU] = append(lr.stock[s.SKU], s)
+	})); err != nil {
+		return nil, err
+	}
+	if err := db.MirrorByParents(ctx, string(catalog.KindImage), lr.prodSKUs, decode(catalog.KindImage, func(_ string, r catalog.Record) {
+		i := r.(catalog.Image)
+		lr.images[i.ProductSKU] = append(lr.images[i.ProductSKU], i)
+	})); err != nil {
+		return nil, err
+	}
+	if rates {
+		if err := db.StreamMirror(ctx, string(catalog.KindCurrencyRate), decode(catalog.KindCurrencyRate, func(_ string, r catalog.Record) {
+			lr.rates = append(lr.rates, r.(catalog.CurrencyRate))
+		})); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	lr.reserved, err = db.ReservedBySKU(ctx)
+	return lr, err
+}
+
+// view is st's mirrorView of the loaded records: the prices of its lists
+// and the stock of its warehouses. The maps it shares with lr are only read.
+func (lr *changedRecords) view(st *Store) *mirrorView {
+	m := &mirrorView{
+		paths: lr.paths, cats: lr.cats, variants: lr.variants, images: lr.images, reserved: lr.reserved, rates: lr.rates,
+		regular: map[string]catalog.Price{}, sale: map[string]catalog.Price{}, stock: map[string][]catalog.StockLevel{},
+	}
+	addPrice := m.priceAdder(st)
+	for _, ps := range lr.prices {
+		for _, p := range ps {
+			addPrice(p)
+		}
+	}
+	addStock := m.stockAdder(warehouseSet(st))
+	for _, ss := range lr.stock {
+		for _, s := range ss {
+			addStock(s)
+		}
+	}
+	return m
+}
+
+func warehouseSet(st *Store) map[string]bool {
+	w := map[string]bool{}
+	for _, x := range st.Rules.Stock.Warehouses {
+		w[x] = true
+	}
+	return w
+}
+
+// projectChanged is Project for the products lr holds (read for o.Only):
+// it reads the store's items of those products and the categories,
+// projects them as a full run would and deactivates those that left the
+// ERP or the scope. Items of other products are not read or touched.
+func projectChanged(ctx context.Context, db *state.DB, st *Store, now time.Time, o ProjectOptions, lr *changedRecords) (ProjectSummary, error) {
 	sum := ProjectSummary{Store: st.ID, Desired: map[catalog.Kind]int{}}
-	if len(o.Only.SKUs) == 0 {
+	if len(lr.prodSKUs) == 0 {
 		return sum, nil
 	}
-	changed := o.Only.Sorted()
-	// A variant's SKU stands for its product.
-	products := map[string]struct{}{}
-	variantOf := map[string]string{}
-	err := db.MirrorByKeys(ctx, string(catalog.KindVariant), changed, func(r state.MirrorRecord) error {
-		rec, err := catalog.Decode(catalog.KindVariant, r.Payload)
-		if err != nil {
-			return err
-		}
-		variantOf[r.Key] = rec.(catalog.Variant).ProductSKU
-		return nil
-	})
-	if err != nil {
-		return sum, err
-	}
-	for _, s := range changed {
-		if p, ok := variantOf[s]; ok {
-			products[p] = struct{}{}
-		} else {
-			products[s] = struct{}{}
-		}
-	}
-	prodSKUs := slices.Sorted(maps.Keys(products))
-
-	m, sellable, err := loadMirrorFor(ctx, db, st, prodSKUs)
-	if err != nil {
-		return sum, err
-	}
-	records := map[string]catalog.Product{}
-	err = db.MirrorByKeys(ctx, string(catalog.KindProduct), prodSKUs, func(r state.MirrorRecord) error {
-		rec, err := catalog.Decode(catalog.KindProduct, r.Payload)
-		if err != nil {
-			return err
-		}
-		records[r.Key] = rec.(catalog.Product)
-		return nil
-	})
-	if err != nil {
-		return sum, err
-	}
-
+	m := lr.view(st)
 	// The items of these products and the store's category items.
 	catCodes := slices.Sorted(maps.Keys(m.cats))
 	items := map[string]*itemInfo{}
@@ -167,18 +262,19 @@ func projectChanged(ctx context.Context, db *state.DB, st *Store, now time.Time,
 		return nil
 	}
 	itemKinds := []string{string(catalog.KindProduct), string(catalog.KindVariant), string(catalog.KindPrice), string(catalog.KindStock)}
-	if err := db.StoreItemsBySKU(ctx, st.ID, itemKinds, sellable, keep); err != nil {
+	if err := db.StoreItemsBySKU(ctx, st.ID, itemKinds, lr.sellable, keep); err != nil {
 		return sum, err
 	}
 	if err := db.StoreItemsBySKU(ctx, st.ID, []string{string(catalog.KindCategory)}, catCodes, keep); err != nil {
 		return sum, err
 	}
 
-	p := &projector{st: st, now: now, m: m, items: items, sum: &sum, o: o, partial: true}
+	p := &projector{st: st, now: now, m: m, items: items, sum: &sum, o: o, partial: true,
+		prices: st.Rules.Price.WithERPRates(m.rates, now)}
 	run := func(x sqlx.ExtContext) error {
 		p.db, p.x = db, x
-		for _, s := range prodSKUs {
-			if prod, ok := records[s]; ok {
+		for _, s := range lr.prodSKUs {
+			if prod, ok := lr.products[s]; ok {
 				if err := p.product(ctx, prod); err != nil {
 					return err
 				}
@@ -198,58 +294,6 @@ func projectChanged(ctx context.Context, db *state.DB, st *Store, now time.Time,
 	if o.DryRun {
 		return sum, run(nil)
 	}
-	err = db.InTx(ctx, func(tx *sqlx.Tx) error { return run(tx) })
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error { return run(tx) })
 	return sum, err
-}
-
-// loadMirrorFor is loadMirror for the given products only: their variants,
-// prices, stock and images, and every category. It also returns the SKUs of
-// the products and their variants, sorted.
-func loadMirrorFor(ctx context.Context, db *state.DB, st *Store, prodSKUs []string) (*mirrorView, []string, error) {
-	m := newMirrorView()
-	warehouses := map[string]bool{}
-	for _, w := range st.Rules.Stock.Warehouses {
-		warehouses[w] = true
-	}
-	decode := func(k catalog.Kind, fn func(catalog.Record)) func(state.MirrorRecord) error {
-		return func(r state.MirrorRecord) error {
-			rec, err := catalog.Decode(k, r.Payload)
-			if err != nil {
-				return mirrorDecodeError(k, r.Key, err)
-			}
-			fn(rec)
-			return nil
-		}
-	}
-	if err := db.StreamMirror(ctx, string(catalog.KindCategory), decode(catalog.KindCategory, m.addCategory)); err != nil {
-		return nil, nil, err
-	}
-	skus := map[string]struct{}{}
-	for _, s := range prodSKUs {
-		skus[s] = struct{}{}
-	}
-	if err := db.MirrorByParents(ctx, string(catalog.KindVariant), prodSKUs, decode(catalog.KindVariant, func(r catalog.Record) {
-		m.addVariant(r)
-		skus[r.(catalog.Variant).SKU] = struct{}{}
-	})); err != nil {
-		return nil, nil, err
-	}
-	sellable := slices.Sorted(maps.Keys(skus))
-	if err := db.MirrorByParents(ctx, string(catalog.KindPrice), sellable, decode(catalog.KindPrice, m.priceAdder(st))); err != nil {
-		return nil, nil, err
-	}
-	if err := db.MirrorByParents(ctx, string(catalog.KindStock), sellable, decode(catalog.KindStock, m.stockAdder(warehouses))); err != nil {
-		return nil, nil, err
-	}
-	if err := db.MirrorByParents(ctx, string(catalog.KindImage), prodSKUs, decode(catalog.KindImage, m.addImage)); err != nil {
-		return nil, nil, err
-	}
-	for code := range m.cats {
-		m.paths[code] = categoryPath(m.cats, code)
-	}
-	var err error
-	if m.reserved, err = db.ReservedBySKU(ctx); err != nil {
-		return nil, nil, err
-	}
-	return m, sellable, nil
 }

@@ -145,3 +145,51 @@ func TestChangeSetFallsBackToAll(t *testing.T) {
 		})
 	}
 }
+
+// TestProjectStoresSharesRecords: several stores with different lists and
+// warehouses projected with one ChangeSet (records read once) end as a full
+// projection of each would leave them, and each store's error is its own.
+func TestProjectStoresSharesRecords(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	other := *b.st
+	other.ID = "b2b"
+	other.Rules.Stock.Warehouses = []string{"MAG9"}
+	other.Rules.Price.MarkupPercent = d("10")
+	stores := []*Store{b.st, &other}
+	b.snapshot(t)
+	for _, st := range stores {
+		if _, err := Project(t.Context(), b.db, st, b.now, ProjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs := catalogRecords("24.90")
+	for i, r := range recs {
+		if s, ok := r.(catalog.StockLevel); ok && s.SKU == "TSH-L" {
+			s.Available = d("2")
+			recs[i] = s
+		}
+	}
+	b.erp.set(recs...)
+	snap := b.snapshot(t)
+	got := map[string]int{}
+	err := ProjectStores(t.Context(), b.db, stores, b.now, ProjectOptions{Only: &snap.Changes}, func(st *Store, sum ProjectSummary, err error) {
+		if err != nil {
+			t.Errorf("%s: %v", st.ID, err)
+		}
+		got[st.ID] = sum.Changed
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// b2c: the mug's price; b2b: the mug's price and TSH-L's stock (MAG9).
+	if got["b2c"] != 1 || got["b2b"] != 2 {
+		t.Errorf("changed items = %v, want b2c 1, b2b 2", got)
+	}
+	for _, st := range stores {
+		full, err := Project(t.Context(), b.db, st, b.now, ProjectOptions{DryRun: true, Samples: 5})
+		if err != nil || full.Changed != 0 {
+			t.Errorf("%s: a full projection after ProjectStores changes %d items (%v): %+v", st.ID, full.Changed, err, full.Changes)
+		}
+	}
+}

@@ -120,36 +120,52 @@ type ProjectOptions struct {
 }
 
 type itemInfo struct {
+	kind        catalog.Kind
 	shopID      string
 	acked       bool
 	desiredHash string
-	inactive    bool // desired op is deactivate/delete or the doc is inactive
-	zero        bool // a stock item whose desired quantity is zero
 	payload     json.RawMessage
 	produced    bool
+	// decoded is set once inactive and zero were read from payload; most
+	// items never need them, so they are read on first use.
+	decoded  bool
+	inactive bool // desired op is deactivate/delete or the doc is inactive
+	zero     bool // a stock item whose desired quantity is zero
 }
 
 func itemKey(k catalog.Kind, sku string) string { return string(k) + "\x00" + sku }
 
 // newItemInfo is what a projection needs to know of a stored item.
 func newItemInfo(it state.StoreItem) *itemInfo {
-	info := &itemInfo{shopID: it.ShopID, acked: it.AckedHash != "", desiredHash: it.DesiredHash, payload: it.DesiredPayload}
-	var env Envelope
-	if json.Unmarshal(it.DesiredPayload, &env) == nil {
-		info.inactive = env.Op != store.OpUpsert
-		switch catalog.Kind(it.Kind) {
-		case catalog.KindProduct, catalog.KindVariant:
-			var d store.ProductDoc
-			if json.Unmarshal(env.Doc, &d) == nil && !d.Active {
-				info.inactive = true
-			}
-		case catalog.KindStock:
-			var d store.StockDoc
-			info.zero = json.Unmarshal(env.Doc, &d) == nil && d.Quantity.IsZero()
-		}
-	}
-	return info
+	return &itemInfo{kind: catalog.Kind(it.Kind), shopID: it.ShopID, acked: it.AckedHash != "", desiredHash: it.DesiredHash, payload: it.DesiredPayload}
 }
+
+// decode reads inactive and zero from the stored payload.
+func (info *itemInfo) decode() {
+	if info.decoded {
+		return
+	}
+	info.decoded = true
+	var env Envelope
+	if json.Unmarshal(info.payload, &env) != nil {
+		return
+	}
+	info.inactive = env.Op != store.OpUpsert
+	switch info.kind {
+	case catalog.KindProduct, catalog.KindVariant:
+		var d store.ProductDoc
+		if json.Unmarshal(env.Doc, &d) == nil && !d.Active {
+			info.inactive = true
+		}
+	case catalog.KindStock:
+		var d store.StockDoc
+		info.zero = json.Unmarshal(env.Doc, &d) == nil && d.Quantity.IsZero()
+	}
+}
+
+func (info *itemInfo) isInactive() bool { info.decode(); return info.inactive }
+
+func (info *itemInfo) isZero() bool { info.decode(); return info.zero }
 
 // Project recomputes one store's desired state from the mirror under the
 // store's rules and records the items whose desired state changed (they are
@@ -158,7 +174,11 @@ func newItemInfo(it state.StoreItem) *itemInfo {
 // deactivation limit writes nothing and returns ErrTooManyDeactivations.
 func Project(ctx context.Context, db *state.DB, st *Store, now time.Time, o ProjectOptions) (ProjectSummary, error) {
 	if o.Only != nil && !o.Only.All {
-		return projectChanged(ctx, db, st, now, o)
+		lr, err := loadChanges(ctx, db, o.Only, st.Rules.Price.RateFromERP)
+		if err != nil {
+			return ProjectSummary{Store: st.ID}, err
+		}
+		return projectChanged(ctx, db, st, now, o, lr)
 	}
 	sum := ProjectSummary{Store: st.ID, Desired: map[catalog.Kind]int{}}
 	m, err := loadMirror(ctx, db, st)
@@ -174,7 +194,7 @@ func Project(ctx context.Context, db *state.DB, st *Store, now time.Time, o Proj
 		return sum, err
 	}
 
-	p := &projector{st: st, now: now, m: m, items: items, sum: &sum, o: o}
+	p := &projector{st: st, now: now, m: m, items: items, sum: &sum, o: o, prices: st.Rules.Price.WithERPRates(m.rates, now)}
 	run := func(x sqlx.ExtContext) error {
 		p.db, p.x = db, x
 		if err := db.StreamMirror(ctx, string(catalog.KindProduct), func(r state.MirrorRecord) error {
@@ -204,6 +224,34 @@ func Project(ctx context.Context, db *state.DB, st *Store, now time.Time, o Proj
 	return sum, err
 }
 
+// ProjectStores projects stores one after another with the same options,
+// calling done with each store's summary or error (one store's error does
+// not stop the others). When o.Only names products, their mirror records
+// are read once for all the stores. An error reading them is returned and
+// no store is projected.
+func ProjectStores(ctx context.Context, db *state.DB, stores []*Store, now time.Time, o ProjectOptions, done func(*Store, ProjectSummary, error)) error {
+	if o.Only == nil || o.Only.All {
+		for _, st := range stores {
+			sum, err := Project(ctx, db, st, now, o)
+			done(st, sum, err)
+		}
+		return nil
+	}
+	rates := false
+	for _, st := range stores {
+		rates = rates || st.Rules.Price.RateFromERP
+	}
+	lr, err := loadChanges(ctx, db, o.Only, rates)
+	if err != nil {
+		return err
+	}
+	for _, st := range stores {
+		sum, err := projectChanged(ctx, db, st, now, o, lr)
+		done(st, sum, err)
+	}
+	return nil
+}
+
 // mirrorView is what a projection reads from the mirror besides products,
 // held in memory for one store's run.
 type mirrorView struct {
@@ -215,6 +263,8 @@ type mirrorView struct {
 	variants map[string][]catalog.Variant
 	images   map[string][]catalog.Image
 	reserved map[string]decimal.Decimal
+	// rates is the ERP's exchange rate table, read for stores that use it.
+	rates []catalog.CurrencyRate
 }
 
 func newMirrorView() *mirrorView {
@@ -227,6 +277,8 @@ func newMirrorView() *mirrorView {
 }
 
 func (m *mirrorView) addCategory(r catalog.Record) { c := r.(catalog.Category); m.cats[c.Code] = c }
+
+func (m *mirrorView) addRate(r catalog.Record) { m.rates = append(m.rates, r.(catalog.CurrencyRate)) }
 
 func (m *mirrorView) addVariant(r catalog.Record) {
 	v := r.(catalog.Variant)
@@ -267,10 +319,7 @@ func mirrorDecodeError(k catalog.Kind, key string, err error) error {
 
 func loadMirror(ctx context.Context, db *state.DB, st *Store) (*mirrorView, error) {
 	m := newMirrorView()
-	warehouses := map[string]bool{}
-	for _, w := range st.Rules.Stock.Warehouses {
-		warehouses[w] = true
-	}
+	warehouses := warehouseSet(st)
 	each := func(k catalog.Kind, fn func(catalog.Record)) error {
 		return db.StreamMirror(ctx, string(k), func(r state.MirrorRecord) error {
 			rec, err := catalog.Decode(k, r.Payload)
@@ -281,15 +330,19 @@ func loadMirror(ctx context.Context, db *state.DB, st *Store) (*mirrorView, erro
 			return nil
 		})
 	}
-	steps := []struct {
+	type step struct {
 		k  catalog.Kind
 		fn func(catalog.Record)
-	}{
+	}
+	steps := []step{
 		{catalog.KindCategory, m.addCategory},
 		{catalog.KindPrice, m.priceAdder(st)},
 		{catalog.KindStock, m.stockAdder(warehouses)},
 		{catalog.KindVariant, m.addVariant},
 		{catalog.KindImage, m.addImage},
+	}
+	if st.Rules.Price.RateFromERP {
+		steps = append(steps, step{catalog.KindCurrencyRate, m.addRate})
 	}
 	for _, s := range steps {
 		if err := each(s.k, s.fn); err != nil {
@@ -325,16 +378,18 @@ func categoryPath(cats map[string]catalog.Category, code string) string {
 }
 
 type projector struct {
-	st    *Store
-	now   time.Time
-	m     *mirrorView
-	items map[string]*itemInfo
-	sum   *ProjectSummary
-	o     ProjectOptions
-	db    *state.DB
-	x     sqlx.ExtContext
-	batch []state.DesiredItem
-	parks []state.DesiredItem
+	st  *Store
+	now time.Time
+	// prices are the store's price rules with the ERP's rates of the day.
+	prices project.PriceRules
+	m      *mirrorView
+	items  map[string]*itemInfo
+	sum    *ProjectSummary
+	o      ProjectOptions
+	db     *state.DB
+	x      sqlx.ExtContext
+	batch  []state.DesiredItem
+	parks  []state.DesiredItem
 	// usedCats are the category codes in-scope products sit in.
 	usedCats map[string]bool
 	// partial is set when items holds only the items of the products
@@ -356,8 +411,12 @@ func (p *projector) product(ctx context.Context, prod catalog.Product) error {
 	}
 	variants := p.m.variants[prod.SKU]
 	sort.Slice(variants, func(i, j int) bool { return variants[i].SKU < variants[j].SKU })
+	// A product with variants sells its variants; a shop without variants
+	// (MaxVariantAxes 0) gets each variant as a product of its own and not
+	// the product they belong to.
+	asProducts := len(variants) > 0 && p.st.Features.MaxVariantAxes == 0
 	sellable := []string{prod.SKU}
-	if len(variants) > 0 && p.st.Features.MaxVariantAxes > 0 {
+	if len(variants) > 0 {
 		sellable = sellable[:0]
 		for _, v := range variants {
 			sellable = append(sellable, v.SKU)
@@ -372,7 +431,7 @@ func (p *projector) product(ctx context.Context, prod catalog.Product) error {
 			allHidden = false
 		}
 	}
-	if len(prod.Axes) == 0 && len(sellable) > 0 && sellable[0] != prod.SKU {
+	if len(prod.Axes) == 0 && sellable[0] != prod.SKU {
 		prod.Axes = variantAxes(variants)
 	}
 	if p.usedCats == nil {
@@ -383,11 +442,20 @@ func (p *projector) product(ctx context.Context, prod catalog.Product) error {
 			p.usedCats[cur.Code] = true
 		}
 	}
-	if err := p.put(ctx, catalog.KindProduct, prod.SKU, store.OpUpsert,
-		p.st.Rules.Product.Product(prod, p.m.paths, p.imageURLs(prod.SKU), p.exists(catalog.KindProduct, prod.SKU), allHidden), ""); err != nil {
+	images := p.imageURLs(prod.SKU)
+	if asProducts {
+		for _, v := range variants {
+			hidden := p.st.Rules.Stock.Hidden(stocks[v.SKU])
+			doc := p.st.Rules.Product.VariantProduct(v, prod, p.m.paths, images, p.exists(catalog.KindProduct, v.SKU), hidden)
+			if err := p.put(ctx, catalog.KindProduct, v.SKU, store.OpUpsert, doc, ""); err != nil {
+				return err
+			}
+		}
+	} else if err := p.put(ctx, catalog.KindProduct, prod.SKU, store.OpUpsert,
+		p.st.Rules.Product.Product(prod, p.m.paths, images, p.exists(catalog.KindProduct, prod.SKU), allHidden), ""); err != nil {
 		return err
 	}
-	if len(sellable) > 1 || sellable[0] != prod.SKU {
+	if !asProducts && sellable[0] != prod.SKU {
 		for _, v := range variants {
 			hidden := p.st.Rules.Stock.Hidden(stocks[v.SKU])
 			doc := p.st.Rules.Product.Variant(v, prod, p.exists(catalog.KindVariant, v.SKU), hidden)
@@ -411,7 +479,7 @@ func (p *projector) product(ctx context.Context, prod catalog.Product) error {
 		} else if pr, ok := p.m.sale[prod.SKU]; ok {
 			in.Sale = &pr
 		}
-		doc, err := p.st.Rules.Price.Price(in, p.now)
+		doc, err := p.prices.Price(in, p.now)
 		reason := ""
 		if err != nil {
 			reason = err.Error()
@@ -479,7 +547,7 @@ func (p *projector) removals(ctx context.Context) error {
 			continue // prices, stock and categories of removed products need no push
 		}
 		info := p.items[k]
-		if info.inactive && !p.exists(catalog.Kind(kind), sku) {
+		if info.isInactive() && !p.exists(catalog.Kind(kind), sku) {
 			continue
 		}
 		var env Envelope
@@ -518,7 +586,7 @@ func (p *projector) put(ctx context.Context, k catalog.Kind, sku string, op stor
 	key := itemKey(k, sku)
 	info := p.items[key]
 	if info == nil {
-		info = &itemInfo{}
+		info = &itemInfo{kind: k, decoded: true}
 		p.items[key] = info
 	}
 	info.produced = true
@@ -540,11 +608,11 @@ func (p *projector) put(ctx context.Context, k catalog.Kind, sku string, op stor
 	}
 	switch d := doc.(type) {
 	case store.ProductDoc:
-		if (op != store.OpUpsert || !d.Active) && !info.inactive && p.exists(k, sku) {
+		if (op != store.OpUpsert || !d.Active) && !info.isInactive() && p.exists(k, sku) {
 			p.sum.Deactivated++
 		}
 	case store.StockDoc:
-		if d.Quantity.IsZero() && !info.zero && p.exists(k, sku) {
+		if d.Quantity.IsZero() && !info.isZero() && p.exists(k, sku) {
 			p.sum.Zeroed++
 		}
 	}

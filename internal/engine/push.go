@@ -32,6 +32,9 @@ type PushSummary struct {
 	Failed         int
 	Parked         int
 	RateLimitWaits int
+	// Unbound counts items the shop no longer had (deleted in its panel):
+	// their shop ids are forgotten and they are created again.
+	Unbound int
 	// Deferred counts items held back until their product or category is in
 	// the shop.
 	Deferred int
@@ -49,13 +52,18 @@ type Pusher struct {
 	now func() time.Time
 
 	limiter *rate.Limiter
+	// limit and burst are the limiter's settings while the shop's budget
+	// is not low (see adapt).
+	limit rate.Limit
+	burst int
 	// pauseUntil holds calls after a 429 until its Retry-After passed.
 	pauseUntil time.Time
 	breaker    *gobreaker.CircuitBreaker[[]store.Result]
 	// Backoff gives the wait before retry number attempts (1, 2, ...).
 	Backoff func(attempts int) time.Duration
 	// present caches items known to be in the shop.
-	present map[string]bool
+	present  map[string]bool
+	progress func(handled int)
 }
 
 // PusherOptions configure NewPusher.
@@ -71,6 +79,9 @@ type PusherOptions struct {
 	// failed BreakerFailures whole calls in a row (defaults 30 s and 5).
 	BreakerTimeout  time.Duration
 	BreakerFailures uint32
+	// Progress, when set, is called after every batch with how many due
+	// items the run has handled so far (pushed, failed, parked or put off).
+	Progress func(handled int)
 }
 
 // NewPusher returns the push worker of st.
@@ -104,7 +115,8 @@ func NewPusher(db *state.DB, st *Store, o PusherOptions) *Pusher {
 	if o.BreakerFailures == 0 {
 		o.BreakerFailures = 5
 	}
-	p := &Pusher{db: db, st: st, log: o.Logger, now: o.Now, limiter: rate.NewLimiter(limit, burst), Backoff: Backoff, present: map[string]bool{}}
+	p := &Pusher{db: db, st: st, log: o.Logger, now: o.Now, limiter: rate.NewLimiter(limit, burst), limit: limit, burst: burst,
+		Backoff: Backoff, present: map[string]bool{}, progress: o.Progress}
 	p.breaker = gobreaker.NewCircuitBreaker[[]store.Result](gobreaker.Settings{
 		Name:    st.ID,
 		Timeout: o.BreakerTimeout,
@@ -150,6 +162,7 @@ func (p *Pusher) Run(ctx context.Context) (PushSummary, error) {
 		return sum, err
 	}
 	size := max(p.st.Features.BatchSize, 1)
+	handled := 0
 	for _, k := range pushOrder {
 		if !p.st.Features.Pushes(k) {
 			continue
@@ -163,6 +176,9 @@ func (p *Pusher) Run(ctx context.Context) (PushSummary, error) {
 				break
 			}
 			err = p.batch(ctx, k, due, &sum)
+			if handled += len(due); p.progress != nil {
+				p.progress(handled)
+			}
 			if errors.Is(err, errBatchFailed) {
 				// The store is failing: its items wait for their backoff, and
 				// the next kinds would only fail behind them.
@@ -252,6 +268,7 @@ func (p *Pusher) batch(ctx context.Context, k catalog.Kind, due []state.StoreIte
 		return res, err
 	})
 	took := time.Since(start)
+	p.adapt()
 	p.log.Debug("pushed batch", slog.String("store", p.st.ID), slog.String("kind", string(k)),
 		slog.Int("items", len(items)), slog.Duration("took", took), slog.Any("err", err))
 	failed := 0
@@ -269,6 +286,15 @@ func (p *Pusher) batch(ctx context.Context, k catalog.Kind, due []state.StoreIte
 	}
 	for i, r := range results {
 		it := batch[i].item
+		if r.Err != nil && errors.Is(r.Err, store.ErrNotInShop) {
+			gone, err := p.unbind(ctx, k, it, batch[i].push.ShopID, r.Err, sum)
+			if err != nil {
+				return err
+			}
+			if gone {
+				continue
+			}
+		}
 		if r.Err == nil {
 			if err := p.db.Ack(ctx, it.Store, it.Kind, it.SKU, r.ShopID, it.DesiredHash); err != nil {
 				return err
@@ -281,6 +307,50 @@ func (p *Pusher) batch(ctx context.Context, k catalog.Kind, due []state.StoreIte
 		}
 	}
 	return nil
+}
+
+// unbind handles an item the shop says is gone (store.ErrNotInShop): it
+// forgets the shop id the push used, on the item or, for a price or stock,
+// on the product or variant it belongs to, and logs an audit event. The
+// item is due again at once and is created anew (or bound by SKU); price
+// and stock follow. It reports false when nothing was bound to that id, and
+// the error is then handled as any other.
+func (p *Pusher) unbind(ctx context.Context, k catalog.Kind, it state.StoreItem, shopID string, cause error, sum *PushSummary) (bool, error) {
+	if shopID == "" {
+		return false, nil
+	}
+	owners := []catalog.Kind{k}
+	if k == catalog.KindPrice || k == catalog.KindStock {
+		owners = []catalog.Kind{catalog.KindVariant, catalog.KindProduct}
+	}
+	for _, owner := range owners {
+		ok, err := p.db.Unbind(ctx, it.Store, string(owner), it.SKU, shopID)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			continue
+		}
+		delete(p.present, itemKey(owner, it.SKU))
+		sum.Unbound++
+		p.log.Warn("item gone from the shop; it will be created again", slog.String("store", it.Store),
+			slog.String("kind", string(owner)), slog.String("sku", it.SKU), slog.String("shop_id", shopID))
+		detail, err := json.Marshal(map[string]string{"shop_id": shopID, "reason": cause.Error()})
+		if err != nil {
+			return false, err
+		}
+		return true, p.db.Audit(ctx, nil, state.Event{Actor: "engine", Action: "item.unbind",
+			Subject: it.Store + "/" + string(owner) + "/" + it.SKU, Detail: detail})
+	}
+	// A price or stock whose product an earlier result of this batch
+	// unbound: it waits for the product like any other.
+	if k == catalog.KindPrice || k == catalog.KindStock {
+		cur, err := p.db.GetStoreItem(ctx, it.Store, it.Kind, it.SKU)
+		if err == nil && cur.ShopID == "" && cur.AckedHash == "" {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // DependencyWait is how long an item waits when the product or category it
@@ -400,9 +470,49 @@ func (p *Pusher) slowDown(after time.Duration) {
 		after = time.Second
 	}
 	metrics.ObserveRateLimitWait(p.st.ID, after)
-	if until := time.Now().Add(after); until.After(p.pauseUntil) {
+	p.pause(after)
+}
+
+// pause holds the next call for d.
+func (p *Pusher) pause(d time.Duration) {
+	if until := time.Now().Add(d); until.After(p.pauseUntil) {
 		p.pauseUntil = until
 	}
+}
+
+// lowBudget is the share of a shop's request budget below which the
+// pusher spreads what is left over the rest of the window.
+const lowBudget = 0.2
+
+// adapt follows the budget the adapter reports (store.BudgetReporter):
+// while less than lowBudget of it is left, calls are spaced so that what
+// is left lasts until the window refills, and with nothing left they wait
+// for the refill; otherwise the configured rate applies. The shop never
+// has to answer 429.
+func (p *Pusher) adapt() {
+	br, ok := p.st.Adapter.(store.BudgetReporter)
+	if !ok {
+		return
+	}
+	b, ok := br.Budget()
+	if !ok || b.Limit <= 0 || b.Reset <= 0 {
+		return
+	}
+	if float64(b.Remaining) >= lowBudget*float64(b.Limit) {
+		if p.limiter.Limit() != p.limit {
+			p.limiter.SetLimit(p.limit)
+			p.limiter.SetBurst(p.burst)
+		}
+		return
+	}
+	if b.Remaining <= 0 {
+		p.pause(b.Reset)
+	}
+	spread := rate.Limit(float64(max(b.Remaining, 1)) / b.Reset.Seconds())
+	p.limiter.SetLimit(min(spread, p.limit))
+	p.limiter.SetBurst(1)
+	p.log.Debug("shop budget low; slowing down", slog.String("store", p.st.ID),
+		slog.Int("remaining", b.Remaining), slog.Int("limit", b.Limit), slog.Duration("reset", b.Reset))
 }
 
 // wait blocks until a call may go out: after any rate-limit pause, then by

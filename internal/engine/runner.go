@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/go-co-op/gocron/v2"
 	"github.com/shopspring/decimal"
 
+	"github.com/erpbridge/erpbridge/internal/catalog"
 	"github.com/erpbridge/erpbridge/internal/config"
 	"github.com/erpbridge/erpbridge/internal/erp"
 	"github.com/erpbridge/erpbridge/internal/metrics"
@@ -213,7 +215,7 @@ func (r *Runner) delta(ctx context.Context) error {
 func (r *Runner) snapshot(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	sum, err := Snapshot(ctx, r.DB, r.ERP, SnapshotOptions{MaxRemoveShare: r.MaxRemoveShare})
+	sum, err := Snapshot(ctx, r.DB, r.ERP, SnapshotOptions{MaxRemoveShare: r.MaxRemoveShare, Kinds: SnapshotKinds(r.Stores)})
 	if err != nil {
 		return err
 	}
@@ -240,7 +242,7 @@ func (r *Runner) snapshot(ctx context.Context) error {
 func (r *Runner) reconcile(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, err := Snapshot(ctx, r.DB, r.ERP, SnapshotOptions{MaxRemoveShare: r.MaxRemoveShare}); err != nil {
+	if _, err := Snapshot(ctx, r.DB, r.ERP, SnapshotOptions{MaxRemoveShare: r.MaxRemoveShare, Kinds: SnapshotKinds(r.Stores)}); err != nil {
 		return err
 	}
 	return r.projectAll(ctx, nil, true)
@@ -276,26 +278,45 @@ func (r *Runner) projectAll(ctx context.Context, only *ChangeSet, reset bool) er
 		return err
 	}
 	var errs []error
-	for _, st := range r.Stores {
-		if reset {
+	stores := r.Stores
+	if reset {
+		stores = nil
+		for _, st := range r.Stores {
 			if _, err := r.DB.ResetAcked(ctx, st.ID); err != nil {
 				errs = append(errs, err)
 				continue
 			}
+			stores = append(stores, st)
 		}
-		sum, err := Project(ctx, r.DB, st, r.Now(), ProjectOptions{Only: only})
+	}
+	// One after another, sharing the changed products' mirror records.
+	err = ProjectStores(ctx, r.DB, stores, r.Now(), ProjectOptions{Only: only}, func(st *Store, sum ProjectSummary, err error) {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("store %s: %w", st.ID, err))
-			continue
+			return
 		}
 		if sum.Changed > 0 {
 			r.Log.Info("store items changed", slog.String("store", st.ID), slog.Int("changed", sum.Changed),
 				slog.Int("parked", sum.Parked))
 		}
+	})
+	if err != nil {
+		errs = append(errs, err)
 	}
 	if only == nil && len(errs) == 0 {
 		r.projected = true
 	}
 	r.reserved = reserved
 	return errors.Join(errs...)
+}
+
+// SnapshotKinds are the kinds a snapshot for stores reads: catalog.Kinds,
+// and the ERP's exchange rates when a store takes its rate from the ERP.
+func SnapshotKinds(stores []*Store) []catalog.Kind {
+	for _, st := range stores {
+		if st.Rules.Price.RateFromERP {
+			return append(slices.Clone(catalog.Kinds), catalog.KindCurrencyRate)
+		}
+	}
+	return nil
 }

@@ -61,6 +61,15 @@ type PriceRules struct {
 	// the list's currency buys (1 PLN = 0.23 EUR → 0.23): amount × rate.
 	Currency     string
 	ExchangeRate decimal.Decimal
+	// RateFromERP converts with the ERP's rate table instead: Rates holds
+	// each currency's price in HomeCurrency on the projection's day (see
+	// RatesOn; the engine fills it) and RateDay names that day for errors.
+	RateFromERP  bool
+	HomeCurrency string
+	Rates        map[string]decimal.Decimal
+	RateDay      string
+	// RateZone is the ERP's time zone, whose day picks the rate (nil: UTC).
+	RateZone *time.Location
 	// MarkupPercent is added after conversion (10 → ×1.10).
 	MarkupPercent decimal.Decimal
 	Step          Step
@@ -112,13 +121,68 @@ func (r PriceRules) convert(amount decimal.Decimal, listGross bool, listCurrency
 	case !listGross && r.Gross:
 		amount = amount.Mul(factor)
 	}
-	if listCurrency != "" && r.Currency != "" && listCurrency != r.Currency {
+	if listCurrency != "" && r.Currency != "" && listCurrency != r.Currency && r.RateFromERP {
+		from, err := r.erpRate(listCurrency)
+		if err != nil {
+			return decimal.Decimal{}, err
+		}
+		to, err := r.erpRate(r.Currency)
+		if err != nil {
+			return decimal.Decimal{}, err
+		}
+		amount = amount.Mul(from).DivRound(to, workPlaces)
+	} else if listCurrency != "" && r.Currency != "" && listCurrency != r.Currency {
 		if !r.ExchangeRate.IsPositive() {
 			return decimal.Decimal{}, fault.Permanentf("no exchange rate from %s to %s", listCurrency, r.Currency)
 		}
 		amount = amount.Mul(r.ExchangeRate)
 	}
 	return amount, nil
+}
+
+// erpRate is the price of one unit of currency c in the home currency, from
+// the ERP's rate table.
+func (r PriceRules) erpRate(c string) (decimal.Decimal, error) {
+	if c == r.HomeCurrency {
+		return one, nil
+	}
+	if rate, ok := r.Rates[c]; ok && rate.IsPositive() {
+		return rate, nil
+	}
+	return decimal.Decimal{}, fault.Permanentf("the ERP's rate table has no positive %s rate (in %s) on or before %s", c, r.HomeCurrency, r.RateDay)
+}
+
+// WithERPRates returns r with Rates and RateDay set from the ERP's rate
+// table for the day now falls on in RateZone; r itself when it does not
+// use the ERP's rates.
+func (r PriceRules) WithERPRates(table []catalog.CurrencyRate, now time.Time) PriceRules {
+	if !r.RateFromERP {
+		return r
+	}
+	zone := r.RateZone
+	if zone == nil {
+		zone = time.UTC
+	}
+	r.RateDay = now.In(zone).Format(time.DateOnly)
+	r.Rates = RatesOn(table, r.RateDay)
+	return r
+}
+
+// RatesOn picks from the ERP's rate table each currency's rate on day
+// ("2006-01-02"): the one with the latest ValidFrom on or before day.
+// Currencies whose rates all start later are left out.
+func RatesOn(rates []catalog.CurrencyRate, day string) map[string]decimal.Decimal {
+	out := map[string]decimal.Decimal{}
+	from := map[string]string{}
+	for _, r := range rates {
+		if r.ValidFrom > day {
+			continue
+		}
+		if cur, ok := from[r.Currency]; !ok || r.ValidFrom > cur {
+			from[r.Currency], out[r.Currency] = r.ValidFrom, r.Rate
+		}
+	}
+	return out
 }
 
 // final applies markup and rounding to a converted amount.

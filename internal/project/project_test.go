@@ -313,3 +313,116 @@ func TestProductDoc(t *testing.T) {
 		t.Error("variant of an inactive product is active")
 	}
 }
+
+func TestVariantProduct(t *testing.T) {
+	t.Parallel()
+	paths := map[string]string{"O": "Odzież"}
+	parent := catalog.Product{SKU: "TSH", Name: "Koszulka", Description: "Bawełna", EAN: "590-P", VATRate: d("23"), Active: true,
+		Categories: []string{"O"}, Axes: []string{"kolor", "rozmiar"}, Attributes: map[string]string{"marka": "Acme"}}
+	owned := ProductRules{Owned: []string{"name"}}
+	cases := []struct {
+		name   string
+		rules  ProductRules
+		v      catalog.Variant
+		exists bool
+		hidden bool
+		want   store.ProductDoc
+	}{
+		{"options in the name", ProductRules{},
+			catalog.Variant{SKU: "TSH-R-XL", ProductSKU: "TSH", EAN: "590-V", Options: map[string]string{"rozmiar": "XL", "kolor": "czerwony"}, Active: true},
+			false, false,
+			store.ProductDoc{SKU: "TSH-R-XL", Name: "Koszulka (kolor: czerwony, rozmiar: XL)", Description: "Bawełna", EAN: "590-V", Categories: []string{"O"},
+				Attributes: map[string]string{"marka": "Acme", "kolor": "czerwony", "rozmiar": "XL"}, Images: []string{"i.jpg"}, VATRate: d("23"), Active: true}},
+		{"own name kept", ProductRules{},
+			catalog.Variant{SKU: "TSH-S", ProductSKU: "TSH", Name: "Koszulka S", Options: map[string]string{"rozmiar": "S"}, Active: true},
+			false, false,
+			store.ProductDoc{SKU: "TSH-S", Name: "Koszulka S", Description: "Bawełna", Categories: []string{"O"},
+				Attributes: map[string]string{"marka": "Acme", "rozmiar": "S"}, Images: []string{"i.jpg"}, VATRate: d("23"), Active: true}},
+		{"inactive variant", ProductRules{},
+			catalog.Variant{SKU: "TSH-M", ProductSKU: "TSH", Active: false},
+			false, false,
+			store.ProductDoc{SKU: "TSH-M", Name: "Koszulka", Description: "Bawełna", Categories: []string{"O"},
+				Attributes: map[string]string{"marka": "Acme"}, Images: []string{"i.jpg"}, VATRate: d("23"), Active: false}},
+		{"hidden at zero stock", ProductRules{},
+			catalog.Variant{SKU: "TSH-M", ProductSKU: "TSH", Active: true},
+			false, true,
+			store.ProductDoc{SKU: "TSH-M", Name: "Koszulka", Description: "Bawełna", Categories: []string{"O"},
+				Attributes: map[string]string{"marka": "Acme"}, Images: []string{"i.jpg"}, VATRate: d("23"), Active: false}},
+		{"owned name on update", owned,
+			catalog.Variant{SKU: "TSH-M", ProductSKU: "TSH", Options: map[string]string{"rozmiar": "M"}, Active: true},
+			true, false,
+			store.ProductDoc{SKU: "TSH-M", Description: "Bawełna", Categories: []string{"O"}, Keep: []string{"name"},
+				Attributes: map[string]string{"marka": "Acme", "rozmiar": "M"}, Images: []string{"i.jpg"}, VATRate: d("23"), Active: true}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := c.rules.VariantProduct(c.v, parent, paths, []string{"i.jpg"}, c.exists, c.hidden)
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("VariantProduct =\n %+v\nwant\n %+v", got, c.want)
+			}
+		})
+	}
+	if parent.Attributes["rozmiar"] != "" {
+		t.Error("VariantProduct changed the parent's attributes")
+	}
+}
+
+// TestERPRates: rate_from_erp takes the latest rate on or before the day
+// from the ERP's table (prices of currencies in the home currency).
+func TestERPRates(t *testing.T) {
+	t.Parallel()
+	table := []catalog.CurrencyRate{
+		{Currency: "EUR", ValidFrom: "2026-12-01", Rate: d("4.2000")},
+		{Currency: "EUR", ValidFrom: "2026-12-09", Rate: d("4.3000")},
+		{Currency: "EUR", ValidFrom: "2026-12-11", Rate: d("9.9999")}, // tomorrow: not yet
+		{Currency: "USD", ValidFrom: "2026-12-08", Rate: d("4.0000")},
+		{Currency: "CZK", ValidFrom: "2026-12-20", Rate: d("0.1700")}, // only in the future
+		{Currency: "GBP", ValidFrom: "2026-12-01", Rate: d("0")},
+	}
+	day := "2026-12-10"
+	rules := func(currency string) PriceRules {
+		return PriceRules{List: "detal", Gross: true, Currency: currency, RateFromERP: true, HomeCurrency: "PLN",
+			Rates: RatesOn(table, day), RateDay: day, Step: Step001, Mode: HalfUp,
+			ExchangeRate: d("0.5")} // ignored with rate_from_erp
+	}
+	price := func(amount, currency string) PriceInput {
+		return PriceInput{SKU: "A", VATRate: d("23"), Regular: &catalog.Price{SKU: "A", PriceList: "detal", Amount: d(amount), Currency: currency, Gross: true}}
+	}
+	cases := []struct {
+		name    string
+		rules   PriceRules
+		in      PriceInput
+		regular string
+		errHas  string
+	}{
+		{"PLN list to EUR store: latest rate on or before the day", rules("EUR"), price("43.00", "PLN"), "10", ""},
+		{"PLN to EUR at a .005 boundary", rules("EUR"), price("43.215", "PLN"), "10.05", ""},
+		{"EUR list to PLN store", rules("PLN"), price("10.00", "EUR"), "43", ""},
+		{"EUR list to USD store crosses through PLN", rules("USD"), price("10.00", "EUR"), "10.75", ""},
+		{"same currency needs no rate", rules("CZK"), price("10.00", "CZK"), "10", ""},
+		{"rate only from a later day", rules("CZK"), price("10.00", "PLN"), "", "no positive CZK rate (in PLN) on or before 2026-12-10"},
+		{"currency missing from the table", rules("CHF"), price("10.00", "PLN"), "", "no positive CHF rate"},
+		{"zero rate is refused", rules("GBP"), price("10.00", "PLN"), "", "no positive GBP rate"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			doc, err := c.rules.Price(c.in, time.Date(2026, 12, 10, 12, 0, 0, 0, time.UTC))
+			if c.errHas != "" {
+				if err == nil || !strings.Contains(err.Error(), c.errHas) || !fault.IsPermanent(err) {
+					t.Fatalf("err = %v, want a permanent error containing %q", err, c.errHas)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !doc.Regular.Equal(d(c.regular)) {
+				t.Errorf("regular = %s, want %s", doc.Regular, c.regular)
+			}
+		})
+	}
+	got := RatesOn(table, day)
+	if len(got) != 3 || !got["EUR"].Equal(d("4.3")) || !got["USD"].Equal(d("4")) {
+		t.Errorf("RatesOn = %v, want EUR 4.3, USD 4, GBP 0 and no CZK", got)
+	}
+}

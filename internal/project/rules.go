@@ -27,6 +27,9 @@ func FromConfig(sc config.Store, f store.Features, loc *time.Location) (Rules, e
 			Gross:         cr.Prices.Basis != "net",
 			Currency:      cr.Prices.Currency,
 			ExchangeRate:  cr.Prices.ExchangeRate,
+			RateFromERP:   cr.Prices.RateFromERP,
+			HomeCurrency:  cr.Prices.HomeCurrency,
+			RateZone:      loc,
 			MarkupPercent: cr.Prices.MarkupPercent,
 			Step:          Step(cr.Prices.Rounding.Step),
 			Mode:          RoundMode(cr.Prices.Rounding.Mode),
@@ -58,9 +61,6 @@ func FromConfig(sc config.Store, f store.Features, loc *time.Location) (Rules, e
 	}
 	if f.Basis == store.BasisGross && !r.Price.Gross || f.Basis == store.BasisNet && r.Price.Gross {
 		return Rules{}, fmt.Errorf("store %s: prices.basis %q, but the %s platform takes %s prices", sc.ID, cr.Prices.Basis, sc.Type, f.Basis)
-	}
-	if cr.Prices.RateFromERP {
-		return Rules{}, fmt.Errorf("store %s: prices.rate_from_erp: reading exchange rates from the ERP is not supported yet; set prices.exchange_rate", sc.ID)
 	}
 	if s := cr.Prices.Sale; s != nil {
 		r.Price.SaleList = s.List

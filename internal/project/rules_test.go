@@ -47,12 +47,12 @@ func TestFromConfig(t *testing.T) {
 	if _, err := FromConfig(sc, store.Features{Basis: store.BasisGross}, warsaw); err == nil || !strings.Contains(err.Error(), "takes gross prices") {
 		t.Errorf("net rules on a gross-only platform: err = %v", err)
 	}
-	bad := sc
-	bad.Rules.Prices.RateFromERP = true
-	if _, err := FromConfig(bad, store.Features{}, warsaw); err == nil || !strings.Contains(err.Error(), "not supported yet") {
-		t.Errorf("rate_from_erp: err = %v", err)
+	erpRate := sc
+	erpRate.Rules.Prices.RateFromERP, erpRate.Rules.Prices.HomeCurrency = true, "PLN"
+	if r, err := FromConfig(erpRate, store.Features{}, warsaw); err != nil || !r.Price.RateFromERP || r.Price.HomeCurrency != "PLN" {
+		t.Errorf("rate_from_erp: rules %+v, err = %v", r.Price, err)
 	}
-	bad = sc
+	bad := sc
 	bad.Rules.Prices.Sale = &config.Sale{List: "promo", From: "1.12.2026"}
 	if _, err := FromConfig(bad, store.Features{}, warsaw); err == nil || !strings.Contains(err.Error(), "YYYY-MM-DD") {
 		t.Errorf("bad sale date: err = %v", err)

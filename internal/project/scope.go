@@ -1,7 +1,9 @@
 package project
 
 import (
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -167,6 +169,36 @@ func (r ProductRules) Variant(v catalog.Variant, parent catalog.Product, exists,
 	}
 	if doc.Name == "" {
 		doc.Name = parent.Name
+	}
+	if exists {
+		r.keepOwned(&doc)
+	}
+	return doc
+}
+
+// VariantProduct computes the document of variant v as a product of its
+// own, for shops without variants (Features.MaxVariantAxes 0): the parent's
+// description, categories, attributes and images; the variant's SKU and
+// EAN; its option values as attributes; and its own name, or the parent's
+// with the option values: "Koszulka (kolor: czerwony, rozmiar: XL)".
+func (r ProductRules) VariantProduct(v catalog.Variant, parent catalog.Product, paths map[string]string, images []string, exists, hidden bool) store.ProductDoc {
+	p := parent
+	p.SKU, p.EAN, p.Axes = v.SKU, v.EAN, nil
+	p.Active = v.Active && parent.Active
+	p.Attributes = maps.Clone(parent.Attributes)
+	if len(v.Options) > 0 && p.Attributes == nil {
+		p.Attributes = map[string]string{}
+	}
+	maps.Copy(p.Attributes, v.Options)
+	doc := r.Product(p, paths, images, false, hidden)
+	if v.Name != "" {
+		doc.Name = v.Name
+	} else if len(v.Options) > 0 {
+		opts := make([]string, 0, len(v.Options))
+		for _, k := range slices.Sorted(maps.Keys(v.Options)) {
+			opts = append(opts, k+": "+v.Options[k])
+		}
+		doc.Name += " (" + strings.Join(opts, ", ") + ")"
 	}
 	if exists {
 		r.keepOwned(&doc)

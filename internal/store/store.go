@@ -14,11 +14,14 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/erpbridge/erpbridge/internal/catalog"
+	"github.com/erpbridge/erpbridge/internal/fault"
 	"github.com/erpbridge/erpbridge/internal/registry"
 )
 
@@ -110,6 +113,19 @@ type Result struct {
 	Err    error
 }
 
+// ErrNotInShop is wrapped by a Result's Err (a Permanent one) when the
+// item's ShopID (for a price or stock: the ShopID of the product or variant
+// it belongs to) names nothing in the shop any more: someone deleted it in
+// the shop's panel. The engine then forgets that id and creates the item
+// again (or binds it by SKU) on the next push. Adapters never return it for
+// an item pushed without a ShopID.
+var ErrNotInShop = errors.New("the item's shop id names nothing in the shop (deleted there?)")
+
+// NotInShop wraps err so that it is Permanent and wraps ErrNotInShop.
+func NotInShop(err error) error {
+	return fault.Permanent(fmt.Errorf("%w: %w", err, ErrNotInShop))
+}
+
 // Existing is an item already in the shop, found while binding.
 type Existing struct {
 	Kind   catalog.Kind
@@ -184,6 +200,27 @@ type Binder interface {
 	// ListItems calls fn once per product and variant in the shop, streaming
 	// page by page. An error from fn stops the walk and is returned.
 	ListItems(ctx context.Context, fn func(Existing) error) error
+}
+
+// Budget is what a shop's last answer said about its request budget
+// (rate-limit or cost headers).
+type Budget struct {
+	// Remaining is how many requests (or cost units) are left in the
+	// current window, Limit how many the window holds.
+	Remaining int
+	Limit     int
+	// Reset is how long until the window refills; 0 when the shop did not
+	// say.
+	Reset time.Duration
+}
+
+// BudgetReporter is a Store whose platform reports its remaining request
+// budget with its answers. The push worker reads it after every Push and
+// slows down while the budget is low, before the shop answers 429.
+type BudgetReporter interface {
+	// Budget returns what the last answer said; ok is false while no
+	// answer said anything.
+	Budget() (b Budget, ok bool)
 }
 
 // OrderSource reads orders from the shop.

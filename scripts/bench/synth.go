@@ -152,12 +152,15 @@ func openState(ctx context.Context, path string) (*state.DB, error) {
 func projectAll(ctx context.Context, db *state.DB, stores []*engine.Store, o engine.ProjectOptions) (time.Duration, int, error) {
 	start := time.Now()
 	changed := 0
-	for _, st := range stores {
-		sum, err := engine.Project(ctx, db, st, time.Now(), o)
+	var errs []error
+	err := engine.ProjectStores(ctx, db, stores, time.Now(), o, func(st *engine.Store, sum engine.ProjectSummary, err error) {
 		if err != nil {
-			return 0, 0, fmt.Errorf("bench: project %s: %w", st.ID, err)
+			errs = append(errs, fmt.Errorf("bench: project %s: %w", st.ID, err))
 		}
 		changed += sum.Changed
+	})
+	if err = errors.Join(append(errs, err)...); err != nil {
+		return 0, 0, err
 	}
 	return time.Since(start), changed, nil
 }

@@ -37,13 +37,16 @@ const (
 	QueryImageData       = "image_data"
 	QueryPrices          = "prices"
 	QueryStock           = "stock"
+	// QueryCurrencyRates is the ERP's exchange rate table (optional; read
+	// when a store sets rate_from_erp).
+	QueryCurrencyRates = "currency_rates"
 )
 
 // QueryNames lists every query a profile may have, in the order Check runs them.
 var QueryNames = []string{
 	QueryCategories, QueryAttributes, QueryPriceLists, QueryWarehouses,
 	QueryProducts, QueryProductsChanges, QueryVariants, QueryVariantsChanges,
-	QueryImages, QueryImageData, QueryPrices, QueryStock,
+	QueryImages, QueryImageData, QueryPrices, QueryStock, QueryCurrencyRates,
 }
 
 // requiredQueries must exist in every profile.
@@ -66,6 +69,7 @@ var requiredColumns = map[string][]string{
 	QueryImageData:       {"sku"},
 	QueryPrices:          {"sku", "price_list", "amount"},
 	QueryStock:           {"sku", "warehouse", "on_hand"},
+	QueryCurrencyRates:   {"currency", "rate", "valid_from"},
 }
 
 // Watermark kinds: how a profile's modified_at column counts time.

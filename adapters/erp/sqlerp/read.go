@@ -57,6 +57,11 @@ func (s *Source) snapshotKind(ctx context.Context, k catalog.Kind, fn func(catal
 		return s.readPrices(ctx, 0, fn)
 	case catalog.KindStock:
 		return s.readStock(ctx, 0, fn)
+	case catalog.KindCurrencyRate:
+		if !s.prof.Has(QueryCurrencyRates) {
+			return nil
+		}
+		return s.readCurrencyRates(ctx, 0, fn)
 	}
 	return fmt.Errorf("sqlerp: snapshot: unknown kind %q", k)
 }

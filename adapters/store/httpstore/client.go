@@ -16,6 +16,7 @@ import (
 
 	"github.com/erpbridge/erpbridge/adapters/store/httpstore/wire"
 	"github.com/erpbridge/erpbridge/internal/fault"
+	"github.com/erpbridge/erpbridge/internal/store"
 )
 
 // maxResponseBytes bounds what the adapter reads of one response.
@@ -90,6 +91,7 @@ func (s *Store) do(ctx context.Context, c call) ([]byte, error) {
 		return nil, fmt.Errorf("httpstore: %s %s: %w", c.method, c.path, err)
 	}
 	defer resp.Body.Close()
+	s.noteBudget(resp.Header)
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	s.log.LogAttrs(ctx, slog.LevelDebug, "httpstore: request",
 		slog.String("method", c.method), slog.String("path", c.path),
@@ -172,4 +174,29 @@ func retryAfter(v string, now time.Time) time.Duration {
 // shop mid-deploy may send one.
 func malformed(c call, format string, args ...any) error {
 	return fmt.Errorf("httpstore: %s %s: malformed answer: %s", c.method, c.path, fmt.Sprintf(format, args...))
+}
+
+// noteBudget keeps the request budget an answer reports in its
+// X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (seconds
+// until the window refills) headers; answers without them change nothing.
+func (s *Store) noteBudget(h http.Header) {
+	limit, err1 := strconv.Atoi(h.Get("X-RateLimit-Limit"))
+	remaining, err2 := strconv.Atoi(h.Get("X-RateLimit-Remaining"))
+	if err1 != nil || err2 != nil || limit <= 0 || remaining < 0 {
+		return
+	}
+	b := store.Budget{Remaining: min(remaining, limit), Limit: limit}
+	if reset, err := strconv.ParseFloat(h.Get("X-RateLimit-Reset"), 64); err == nil && reset > 0 && reset < 24*3600 {
+		b.Reset = time.Duration(reset * float64(time.Second))
+	}
+	s.mu.Lock()
+	s.budget, s.budgetSeen = b, true
+	s.mu.Unlock()
+}
+
+// Budget implements store.BudgetReporter.
+func (s *Store) Budget() (store.Budget, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.budget, s.budgetSeen
 }

@@ -145,6 +145,8 @@ type options struct {
 	pageSize  int
 	// realClock leaves the shop and the adapter on time.Now.
 	realClock bool
+	// budget is the shop's request budget per minute (0: none).
+	budget int
 }
 
 type syncBuffer struct {
@@ -171,7 +173,11 @@ func setup(t *testing.T, o options) *bundle {
 		b.mem.SetClock(b.clock.Now)
 	}
 	logger := slog.New(slog.NewTextHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := shopserver.New(shopserver.Config{Backend: b.mem, Token: testToken, MaxBatch: o.maxBatch, Logger: logger})
+	cfg := shopserver.Config{Backend: b.mem, Token: testToken, MaxBatch: o.maxBatch, Logger: logger, Budget: o.budget}
+	if !o.realClock {
+		cfg.Now = b.clock.Now
+	}
+	srv, err := shopserver.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/erpbridge/erpbridge/adapters/store/httpstore/wire"
@@ -94,6 +95,10 @@ type Store struct {
 	ownClient bool
 	log       *slog.Logger
 	now       func() time.Time
+
+	mu         sync.Mutex
+	budget     store.Budget // from the last answer's X-RateLimit-* headers
+	budgetSeen bool
 }
 
 // New builds a Store from p, whose Connection is a *Connection (or
@@ -216,4 +221,5 @@ var (
 	_ store.OrderSource     = (*Store)(nil)
 	_ store.StatusSetter    = (*Store)(nil)
 	_ store.WebhookReceiver = (*Store)(nil)
+	_ store.BudgetReporter  = (*Store)(nil)
 )

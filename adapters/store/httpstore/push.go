@@ -69,7 +69,12 @@ func (s *Store) Push(ctx context.Context, items []store.Item) ([]store.Result, e
 				return nil, malformed(c, "result %d (%s %q) is an error without a reason", j, r.Kind, r.SKU)
 			}
 			ierr := fmt.Errorf("httpstore: %s %q: shop refused it: %s: %s", r.Kind, r.SKU, r.Error.Code, truncate(r.Error.Message, maxMessageBytes))
-			if r.Error.Permanent {
+			switch {
+			case wi.ShopID != "" && (r.Error.Code == wire.CodeNotFound || r.Error.Code == wire.CodeUnknownSKU):
+				// The id the hub sent is gone (deleted in the shop): the hub
+				// forgets it and creates or binds the item again.
+				ierr = store.NotInShop(ierr)
+			case r.Error.Permanent:
 				ierr = fault.Permanent(ierr)
 			}
 			res.Err = ierr

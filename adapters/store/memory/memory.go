@@ -227,13 +227,17 @@ func (st *Store) request(ctx context.Context, op string) error {
 }
 
 // classify marks an error of the shop's API by its status the way an HTTP
-// adapter would: 429 rate limited, 401/403 fatal, 400/404/409/422 permanent,
-// the rest retryable.
+// adapter would: 429 rate limited, 401/403 fatal, 400/404/409/422 permanent
+// (a 404 for an id the request named also store.ErrNotInShop), the rest
+// retryable.
 func classify(op string, err error) error {
 	wrapped := fmt.Errorf("memory: %s: %w", op, err)
 	var se *StatusError
 	if !errors.As(err, &se) {
 		return wrapped
+	}
+	if se.Gone {
+		return store.NotInShop(wrapped)
 	}
 	switch se.Code {
 	case http.StatusTooManyRequests:

@@ -161,6 +161,9 @@ type StatusError struct {
 	Code       int
 	RetryAfter time.Duration
 	Message    string
+	// Gone marks a 404 for a shop id the request named: the item was
+	// deleted in the shop (store.ErrNotInShop).
+	Gone bool
 }
 
 // Error implements error.
@@ -170,6 +173,11 @@ func (e *StatusError) Error() string {
 
 func statusErr(code int, format string, args ...any) error {
 	return &StatusError{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// goneErr is the 404 for an id the request named that the shop lacks.
+func goneErr(what, id string) error {
+	return &StatusError{Code: http.StatusNotFound, Message: fmt.Sprintf("no %s with id %q", what, id), Gone: true}
 }
 
 // Shop is an in-memory shop platform: its catalog, its orders, its webhook
@@ -318,6 +326,19 @@ func (s *Shop) Products() []Product {
 		out = append(out, s.products[id].clone())
 	}
 	return out
+}
+
+// DeleteProduct removes the product or variant with sku (a product with
+// its variants) as the shop's admin would in its panel, behind the hub's
+// back. It reports whether there was one.
+func (s *Shop) DeleteProduct(sku string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.productBySKU(sku) == nil {
+		return false
+	}
+	_, _ = s.deleteProduct("", sku)
+	return true
 }
 
 // Category returns the category with id.

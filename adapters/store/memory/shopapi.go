@@ -27,7 +27,7 @@ func (s *Shop) findProduct(shopID, sku string) (*Product, error) {
 	if shopID != "" {
 		p, ok := s.products[shopID]
 		if !ok {
-			return nil, statusErr(http.StatusNotFound, "no product with id %q", shopID)
+			return nil, goneErr("product", shopID)
 		}
 		return p, nil
 	}
@@ -232,7 +232,7 @@ func (s *Shop) upsertCategory(shopID string, d *store.CategoryDoc) (string, erro
 	if shopID != "" {
 		c, ok := s.categories[shopID]
 		if !ok {
-			return "", statusErr(http.StatusNotFound, "no category with id %q", shopID)
+			return "", goneErr("category", shopID)
 		}
 		cur = c
 		if id, ok := s.codes[d.Code]; ok && id != c.ID {

@@ -230,8 +230,9 @@ func (p *pusher) findProduct(ctx context.Context, sku, shopID string) (*apiProdu
 		}
 		if out.Product == nil {
 			// The id came from an earlier push or from binding: the product
-			// was deleted in the shop. Re-creating it silently would hide that.
-			return nil, fault.Permanentf("vendure: product %q: shop id %s is not in the shop", sku, shopID)
+			// was deleted in the shop: the engine unbinds it (audited) and
+			// pushes it again without the id.
+			return nil, store.NotInShop(fmt.Errorf("vendure: product %q: shop id %s is not in the shop", sku, shopID))
 		}
 	} else if err := p.s.admin.call(ctx, "product", p.s.q.productBySlug, map[string]any{"slug": slug}, &out); err != nil {
 		return nil, err
@@ -671,7 +672,12 @@ func (p *pusher) variant(ctx context.Context, i int, existing map[string][]apiVa
 	it := p.items[i]
 	v, err := oneVariant(existing, it.SKU)
 	if err == nil && it.ShopID != "" && it.Op != store.OpDelete && (v == nil || v.ID != it.ShopID) {
-		err = fault.Permanentf("vendure: variant %q: shop id %s is not in the shop under this SKU", it.SKU, it.ShopID)
+		err = fmt.Errorf("vendure: variant %q: shop id %s is not in the shop under this SKU", it.SKU, it.ShopID)
+		if v == nil {
+			err = store.NotInShop(err)
+		} else {
+			err = fault.Permanent(err)
+		}
 	}
 	if err != nil {
 		return nil, p.itemErr(i, err)
@@ -788,7 +794,12 @@ func (p *pusher) levels(ctx context.Context, idx []int) error {
 		it := p.items[i]
 		v, err := oneVariant(existing, it.SKU)
 		if err == nil && v == nil {
-			err = fault.Permanentf("vendure: %s for unknown SKU %q: no variant has it", it.Kind, it.SKU)
+			err = fmt.Errorf("vendure: %s for unknown SKU %q: no variant has it", it.Kind, it.SKU)
+			if it.ShopID != "" {
+				err = store.NotInShop(err) // its product was deleted in the shop
+			} else {
+				err = fault.Permanent(err)
+			}
 		}
 		if err != nil {
 			p.res[i].Err = err

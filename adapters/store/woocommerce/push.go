@@ -179,11 +179,24 @@ func (s *Store) findSKUs(ctx context.Context, skus []string) (map[string]loc, er
 	return out, nil
 }
 
+// goneOrPermanent is err for an item the shop lacks: store.ErrNotInShop
+// when the item named its shop id, else a plain Permanent error.
+func goneOrPermanent(it store.Item, err error) error {
+	if it.ShopID != "" {
+		return store.NotInShop(err)
+	}
+	return fault.Permanent(err)
+}
+
 // itemError classifies a batch item's error.
 func itemError(what string, we *wpError) error {
 	err := fmt.Errorf("woocommerce: %s: %s: %s", what, we.Code, we.Message)
 	st := we.Data.Status
 	switch {
+	case strings.HasSuffix(we.Code, "_invalid_id"):
+		// woocommerce_rest_product_invalid_id and the like: the id the
+		// update named is gone (batch creates name no id).
+		return store.NotInShop(err)
 	case st == http.StatusTooManyRequests || st == http.StatusRequestTimeout || st == http.StatusConflict:
 		return err
 	case st >= 400 && st < 500:
@@ -702,7 +715,7 @@ func (r *run) products(ctx context.Context) error {
 		for _, u := range updates {
 			c, ok := cur[u.loc.id]
 			if !ok {
-				r.fail(u.i, fault.Permanentf("woocommerce: product %q: no product with id %d in the shop", r.items[u.i].SKU, u.loc.id))
+				r.fail(u.i, goneOrPermanent(r.items[u.i], fmt.Errorf("woocommerce: product %q: no product with id %d in the shop", r.items[u.i].SKU, u.loc.id)))
 				continue
 			}
 			if u.d == nil {
@@ -917,7 +930,7 @@ func (r *run) variants(ctx context.Context) error {
 			it := r.items[v.i]
 			if v.found {
 				if _, ok := existing[v.loc.id]; !ok {
-					r.fail(v.i, fault.Permanentf("woocommerce: variant %q: no variation %s in the shop", it.SKU, v.loc.shopID()))
+					r.fail(v.i, goneOrPermanent(it, fmt.Errorf("woocommerce: variant %q: no variation %s in the shop", it.SKU, v.loc.shopID())))
 					continue
 				}
 			}

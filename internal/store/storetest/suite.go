@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -38,6 +39,7 @@ var groups = []struct {
 		{"OverBatchSize", testOverBatchSize},
 		{"Idempotent", testIdempotent},
 		{"UnknownTarget", testUnknownTarget},
+		{"GoneFromShop", testGoneFromShop},
 		{"BadItem", testBadItem},
 	}},
 	{"Binder", []test{
@@ -491,6 +493,46 @@ func testUnknownTarget(e *env) {
 	}
 	if e.f.Pushes(catalog.KindPrice) && (got.Price == nil || !got.Price.Equal(dec("7.50"))) {
 		t.Errorf("known product's price is %s, want 7.50", fmtDec(got.Price))
+	}
+}
+
+// testGoneFromShop: items whose shop id names nothing in the shop (deleted
+// in the shop's panel) fail with store.ErrNotInShop, so the engine can
+// unbind and re-create them; an item pushed without a shop id never does.
+func testGoneFromShop(e *env) {
+	t := e.t
+	gone := e.product("GONE", 640)
+	items := []store.Item{
+		upsert(catalog.KindProduct, gone.SKU, missingID, gone),
+		{Kind: catalog.KindProduct, SKU: gone.SKU, ShopID: missingID, Op: store.OpDeactivate},
+	}
+	whats := []string{"update of a deleted product", "deactivation of a deleted product"}
+	if e.f.Pushes(catalog.KindPrice) {
+		it := e.priceItem(gone.SKU, "5.00")
+		it.ShopID = missingID
+		items, whats = append(items, it), append(whats, "price of a deleted product")
+	}
+	if e.f.Pushes(catalog.KindStock) {
+		it := stockItem(gone.SKU, "3", store.InStock)
+		it.ShopID = missingID
+		items, whats = append(items, it), append(whats, "stock of a deleted product")
+	}
+	res := e.push(items...)
+	for i, what := range whats {
+		wantPermanent(t, res[i], what)
+		if res[i].Err != nil && !errors.Is(res[i].Err, store.ErrNotInShop) {
+			t.Errorf("%s: error %v does not wrap store.ErrNotInShop", what, res[i].Err)
+		}
+	}
+	if e.f.Pushes(catalog.KindPrice) {
+		r := e.push(e.priceItem(e.sku("NOSUCH-GONE"), "5.00"))[0]
+		if errors.Is(r.Err, store.ErrNotInShop) {
+			t.Errorf("price of an unknown SKU pushed without a shop id: %v wraps store.ErrNotInShop; only a stale shop id may", r.Err)
+		}
+	}
+	// The engine re-creates the item without a shop id.
+	if r := e.pushOK(productItem(gone))[0]; r.ShopID == missingID {
+		t.Errorf("re-created product has the deleted id %q", r.ShopID)
 	}
 }
 

@@ -53,6 +53,10 @@ COALESCE(i.TwI_Rezerwacje, 0) AS reserved
 FROM {S}TwrIlosci i JOIN {S}Towary t ON t.Twr_TwrId = i.TwI_TwrId JOIN {S}Magazyny m ON m.Mag_MagId = i.TwI_MagId
 WHERE NOT EXISTS (SELECT 1 FROM {S}TwrIlosci n
   WHERE n.TwI_TwrId = i.TwI_TwrId AND n.TwI_MagId = i.TwI_MagId AND n.TwI_Data > i.TwI_Data)`},
+	// The Optima shape keeps no rates, so this view lists a few itself.
+	{"erpbridge_currency_rates", `SELECT 'EUR' AS currency, 4.2512 AS rate, '2026-01-02' AS valid_from
+UNION ALL SELECT 'EUR', 4.2100, '2026-06-01'
+UNION ALL SELECT 'USD', 3.9876, '2026-01-02'`},
 }
 
 // CreateGenericViews creates the generic profile's views over the Optima

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/erpbridge/erpbridge/adapters/store/httpstore/wire"
@@ -40,6 +41,15 @@ type Config struct {
 	// Logger gets one debug line per request and the Backend's internal
 	// errors (default: discard).
 	Logger *slog.Logger
+	// Budget, when above zero, is how many requests a client may make per
+	// BudgetWindow (default one minute). Every answer then reports what is
+	// left in X-RateLimit-Limit, X-RateLimit-Remaining and
+	// X-RateLimit-Reset (seconds until the window refills); a request over
+	// the budget gets 429 with Retry-After.
+	Budget       int
+	BudgetWindow time.Duration
+	// Now is the server's clock for the budget window (default time.Now).
+	Now func() time.Time
 }
 
 // Server is the protocol's shop side as an http.Handler. Mount it at the
@@ -52,6 +62,13 @@ type Server struct {
 	maxBody  int64
 	log      *slog.Logger
 	mux      *http.ServeMux
+
+	budget       int
+	budgetWindow time.Duration
+	now          func() time.Time
+	mu           sync.Mutex
+	windowStart  time.Time
+	used         int
 }
 
 // New returns a Server for cfg.
@@ -62,7 +79,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Token == "" {
 		return nil, errors.New("shopserver: no token")
 	}
-	if cfg.MaxBatch < 0 || cfg.MaxBodyBytes < 0 {
+	if cfg.MaxBatch < 0 || cfg.MaxBodyBytes < 0 || cfg.Budget < 0 || cfg.BudgetWindow < 0 {
 		return nil, errors.New("shopserver: negative limit")
 	}
 	s := &Server{
@@ -71,6 +88,16 @@ func New(cfg Config) (*Server, error) {
 		maxBatch: cfg.MaxBatch,
 		maxBody:  cfg.MaxBodyBytes,
 		log:      cfg.Logger,
+
+		budget:       cfg.Budget,
+		budgetWindow: cfg.BudgetWindow,
+		now:          cfg.Now,
+	}
+	if s.budgetWindow == 0 {
+		s.budgetWindow = time.Minute
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	if s.maxBatch == 0 {
 		s.maxBatch = wire.DefaultMaxBatch
@@ -107,8 +134,41 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, http.StatusUnauthorized, wire.Error{Code: wire.CodeUnauthorized, Message: "missing or wrong bearer token"})
 		return
 	}
+	if !s.spend(rec) {
+		writeError(rec, http.StatusTooManyRequests, wire.Error{Code: wire.CodeRateLimited, Message: "request budget spent; retry later"})
+		return
+	}
 	r.Body = http.MaxBytesReader(rec, r.Body, s.maxBody)
 	s.mux.ServeHTTP(rec, r)
+}
+
+// spend counts a request against the budget (when there is one), sets the
+// X-RateLimit-* headers and, over the budget, Retry-After; it reports
+// whether the request may go on.
+func (s *Server) spend(w http.ResponseWriter) bool {
+	if s.budget == 0 {
+		return true
+	}
+	s.mu.Lock()
+	now := s.now()
+	if now.Sub(s.windowStart) >= s.budgetWindow {
+		s.windowStart, s.used = now, 0
+	}
+	ok := s.used < s.budget
+	if ok {
+		s.used++
+	}
+	remaining, reset := s.budget-s.used, s.windowStart.Add(s.budgetWindow).Sub(now)
+	s.mu.Unlock()
+	secs := strconv.FormatFloat(math.Ceil(reset.Seconds()), 'f', 0, 64)
+	h := w.Header()
+	h.Set("X-RateLimit-Limit", strconv.Itoa(s.budget))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
+	h.Set("X-RateLimit-Reset", secs)
+	if !ok {
+		h.Set("Retry-After", secs)
+	}
+	return ok
 }
 
 func (s *Server) authorized(r *http.Request) bool {
