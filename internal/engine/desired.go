@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/erpbridge/erpbridge/internal/catalog"
+	"github.com/erpbridge/erpbridge/internal/erp"
 	"github.com/erpbridge/erpbridge/internal/project"
 	"github.com/erpbridge/erpbridge/internal/state"
 	"github.com/erpbridge/erpbridge/internal/store"
@@ -65,7 +66,8 @@ type Store struct {
 	// MaxDeactivateShare (0..1) stops a projection that would deactivate or
 	// zero more of the store's items, unless forced.
 	MaxDeactivateShare decimal.Decimal
-	// ImageBaseURL prefixes /images/<hash> for images the ERP keeps as data.
+	// ImageBaseURL (http.public_url) prefixes erp.ImagePath for images the
+	// ERP keeps as data; empty leaves such images out.
 	ImageBaseURL string
 	// Rate and Burst, when set, cap the adapter's request rate (config
 	// stores[].rate); they never raise it.
@@ -503,7 +505,7 @@ func (p *projector) imageURLs(sku string) []string {
 		case i.URL != "":
 			urls = append(urls, i.URL)
 		case i.ContentHash != "" && p.st.ImageBaseURL != "":
-			urls = append(urls, strings.TrimSuffix(p.st.ImageBaseURL, "/")+"/images/"+i.ContentHash)
+			urls = append(urls, strings.TrimSuffix(p.st.ImageBaseURL, "/")+erp.ImagePath(i.ContentHash, i.ProductSKU, i.Position))
 		}
 	}
 	return urls

@@ -527,3 +527,26 @@ func TestPushFeedsMetrics(t *testing.T) {
 		t.Fatal("erpbridge_pushed_items_total{store=metrics-test,kind=product,result=ok} not fed by the push")
 	}
 }
+
+func TestImagesKeptAsDataGetHubURLs(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	hash := strings.Repeat("ab", 32)
+	b.erp.set(append(catalogRecords("19.90"),
+		catalog.Image{ProductSKU: "KUB-1", Position: 0, URL: "https://cdn.example/kubek.jpg"},
+		catalog.Image{ProductSKU: "KUB-1", Position: 1, ContentHash: hash, ContentType: "image/png"},
+	)...)
+	b.snapshot(t)
+
+	b.sync(t)
+	if mug, _ := b.shop.Product("KUB-1"); len(mug.Images) != 1 || mug.Images[0] != "https://cdn.example/kubek.jpg" {
+		t.Fatalf("without http.public_url: images %q, want only the ERP's URL", mug.Images)
+	}
+
+	b.st.ImageBaseURL = "https://hub.example/"
+	b.sync(t)
+	want := []string{"https://cdn.example/kubek.jpg", "https://hub.example/images/" + hash + "/KUB-1/1"}
+	if mug, _ := b.shop.Product("KUB-1"); strings.Join(mug.Images, " ") != strings.Join(want, " ") {
+		t.Fatalf("images %q, want %q", mug.Images, want)
+	}
+}
