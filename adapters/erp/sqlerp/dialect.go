@@ -65,6 +65,20 @@ func dialectFor(driver string) (*dialect, error) {
 // rebind turns ? placeholders into the dialect's own.
 func (d *dialect) rebind(q string) string { return sqlx.Rebind(d.bind, q) }
 
+// byteOrder is the collation clause that sorts text by its bytes (UTF-8)
+// or, on SQL Server, by UTF-16 code unit, which agrees outside surrogates.
+func (d *dialect) byteOrder() string {
+	switch d.name {
+	case DialectPostgres:
+		return `COLLATE "C"`
+	case DialectSQLServer:
+		return `COLLATE Latin1_General_BIN2`
+	case DialectMySQL:
+		return `COLLATE utf8mb4_bin`
+	}
+	return `COLLATE BINARY`
+}
+
 // sqliteTimeLayout is how timestamps are written as text on SQLite, which
 // has no date type; the fixed width keeps text comparison in time order.
 const sqliteTimeLayout = "2006-01-02 15:04:05.000000"

@@ -177,9 +177,38 @@ func (s *Source) params(extra map[string]any) map[string]any {
 	return m
 }
 
+// byteOrderMacro in a profile query stands for the dialect's binary
+// collation (COLLATE ...), so ORDER BY sorts as Go compares strings.
+const byteOrderMacro = "BYTE_ORDER"
+
+// keyOrderMarker is a comment line by which a snapshot query promises rows
+// in ascending bytewise order of the record key (ORDER BY ... BYTE_ORDER).
+const keyOrderMarker = "-- erpbridge: key order"
+
+// snapshotQueries are the queries a snapshot reads each kind with.
+var snapshotQueries = map[catalog.Kind]string{
+	catalog.KindProduct: QueryProducts,
+	catalog.KindVariant: QueryVariants,
+	catalog.KindPrice:   QueryPrices,
+	catalog.KindStock:   QueryStock,
+}
+
+// SnapshotKeyOrdered implements engine.KeyOrderedSource: a kind's records
+// come in key order when its query carries the key-order marker. The
+// engine checks the order as it reads and copes with a broken promise.
+func (s *Source) SnapshotKeyOrdered(k catalog.Kind) bool {
+	q, ok := snapshotQueries[k]
+	if !ok {
+		return false
+	}
+	text, ok := s.prof.Text(q, s.d.name)
+	return ok && strings.Contains(text, keyOrderMarker)
+}
+
 // compile turns a profile query into the dialect's SQL and arguments: full
-// line comments dropped, the CDN qualifier replaced by options.erp_schema,
-// :name parameters bound in the dialect's placeholder style.
+// line comments dropped, BYTE_ORDER replaced by a binary collation, the
+// CDN qualifier replaced by options.erp_schema, :name parameters bound in
+// the dialect's placeholder style.
 func (s *Source) compile(name string, extra map[string]any) (string, []any, error) {
 	text, ok := s.prof.Text(name, s.d.name)
 	if !ok {
@@ -195,6 +224,7 @@ func (s *Source) compile(name string, extra map[string]any) (string, []any, erro
 	}
 	q := strings.TrimSpace(b.String())
 	q = strings.TrimSuffix(q, ";")
+	q = strings.ReplaceAll(q, byteOrderMacro, s.d.byteOrder())
 	if s.opt.ERPSchema != "CDN" {
 		q = cdnRe.ReplaceAllString(q, s.opt.ERPSchema+".")
 	}

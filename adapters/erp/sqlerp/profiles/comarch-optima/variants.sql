@@ -1,3 +1,4 @@
+-- erpbridge: key order
 -- Variant cards: products whose parent attribute holds the parent's SKU.
 -- One row per variant and attribute value; the adapter keeps the axes.
 SELECT t.Twr_TwrId AS id,
@@ -14,4 +15,4 @@ JOIN CDN.TwrAtrybuty pa ON pa.TwA_TwrId = t.Twr_TwrId
 JOIN CDN.DefAtrybuty pd ON pd.DeA_DeAId = pa.TwA_DeAId AND pd.DeA_Kod = :parent_attr
 LEFT JOIN CDN.TwrAtrybuty o ON o.TwA_TwrId = t.Twr_TwrId AND o.TwA_TwAId <> pa.TwA_TwAId
 LEFT JOIN CDN.DefAtrybuty od ON od.DeA_DeAId = o.TwA_DeAId
-ORDER BY t.Twr_TwrId, o.TwA_TwAId
+ORDER BY t.Twr_Kod BYTE_ORDER, t.Twr_TwrId, o.TwA_TwAId
