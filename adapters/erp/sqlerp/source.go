@@ -83,9 +83,15 @@ func New(_ context.Context, p erp.Params) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := opt.ValidateFor(p.Driver); err != nil {
+		return nil, err
+	}
 	prof, err := LoadProfile(p.Profile, opt.Queries, opt.Watermark)
 	if err != nil {
 		return nil, err
+	}
+	if opt.ChangeTracking && ctTable(prof, d.name) == "" {
+		return nil, fmt.Errorf("sqlerp: options.change_tracking: the %s query of profile %s has no /*erpbridge-changed TABLE ALIAS.ID*/ marker saying which table is tracked", QueryProducts, prof.Name)
 	}
 	loc := p.TimeZone
 	if loc == nil {
@@ -134,10 +140,15 @@ func (s *Source) Dialect() string { return s.d.name }
 // never timestamped there), and order staging.
 func (s *Source) Features() erp.Features {
 	f := erp.Features{Orders: true}
-	if s.prof.Has(QueryProductsChanges) {
+	if s.opt.ChangeTracking {
+		f.ChangeKinds = append(f.ChangeKinds, catalog.KindProduct)
+		if s.prof.Has(QueryVariants) {
+			f.ChangeKinds = append(f.ChangeKinds, catalog.KindVariant)
+		}
+	} else if s.prof.Has(QueryProductsChanges) {
 		f.ChangeKinds = append(f.ChangeKinds, catalog.KindProduct)
 	}
-	if s.prof.Has(QueryVariantsChanges) && s.prof.Has(QueryVariants) {
+	if !s.opt.ChangeTracking && s.prof.Has(QueryVariantsChanges) && s.prof.Has(QueryVariants) {
 		f.ChangeKinds = append(f.ChangeKinds, catalog.KindVariant)
 	}
 	f.Changes = len(f.ChangeKinds) > 0
@@ -224,6 +235,9 @@ func (s *Source) compile(name string, extra map[string]any) (string, []any, erro
 	}
 	q := strings.TrimSpace(b.String())
 	q = strings.TrimSuffix(q, ";")
+	if _, ok := extra[ctFilterParam]; ok {
+		q = ctFilter(q)
+	}
 	q = strings.ReplaceAll(q, byteOrderMacro, s.d.byteOrder())
 	if s.opt.ERPSchema != "CDN" {
 		q = cdnRe.ReplaceAllString(q, s.opt.ERPSchema+".")

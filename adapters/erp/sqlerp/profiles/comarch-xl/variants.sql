@@ -15,4 +15,5 @@ JOIN CDN.AtrybutyKlasy pk ON pk.AtK_ID = pa.Atr_AtkId AND pk.AtK_Nazwa = :parent
 LEFT JOIN CDN.Atrybuty o ON o.Atr_ObiTyp = 16 AND o.Atr_ObiNumer = t.Twr_GIDNumer AND o.Atr_Id <> pa.Atr_Id
 LEFT JOIN CDN.AtrybutyKlasy ok ON ok.AtK_ID = o.Atr_AtkId
 WHERE t.Twr_GIDTyp = 16
+  /*erpbridge-changed CDN.TwrKarty t.Twr_GIDNumer*/
 ORDER BY t.Twr_Kod BYTE_ORDER, t.Twr_GIDNumer, o.Atr_Id
