@@ -315,10 +315,12 @@ func (kr *kindRead) inOrder(ctx context.Context, src erp.Source) error {
 		if _, rerr := kr.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT snapshot_kind`); rerr != nil {
 			return fmt.Errorf("engine: rolling back %s: %w", kr.k, rerr)
 		}
-		if kr.o.Logger != nil {
-			kr.o.Logger.Warn("ERP snapshot not in key order; reading the kind again with its keys in memory",
-				slog.String("kind", string(kr.k)), slog.String("error", err.Error()))
+		log := kr.o.Logger
+		if log == nil {
+			log = slog.Default()
 		}
+		log.Warn("ERP snapshot not in key order; reading the kind again with its keys in memory",
+			slog.String("kind", string(kr.k)), slog.String("error", err.Error()))
 		*kr = *newKindRead(kr.db, kr.tx, kr.k, kr.snapID, kr.o)
 		err = kr.withMap(ctx, src)
 	}
