@@ -202,11 +202,14 @@ var snapshotQueries = map[catalog.Kind]string{
 	catalog.KindVariant: QueryVariants,
 	catalog.KindPrice:   QueryPrices,
 	catalog.KindStock:   QueryStock,
+	catalog.KindImage:   QueryImages,
 }
 
 // SnapshotKeyOrdered implements engine.KeyOrderedSource: a kind's records
 // come in key order when its query carries the key-order marker. The
-// engine checks the order as it reads and copes with a broken promise.
+// engine checks the order as it reads and copes with a broken promise
+// (images sorted by SKU are out of key order when a product has ten or
+// more: "A#10" sorts before "A#2").
 func (s *Source) SnapshotKeyOrdered(k catalog.Kind) bool {
 	q, ok := snapshotQueries[k]
 	if !ok {
