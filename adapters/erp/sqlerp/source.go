@@ -188,12 +188,10 @@ func (s *Source) params(extra map[string]any) map[string]any {
 	return m
 }
 
-// byteOrderMacro in a profile query stands for the dialect's binary
-// collation (COLLATE ...), so ORDER BY sorts as Go compares strings.
-const byteOrderMacro = "BYTE_ORDER"
-
 // keyOrderMarker is a comment line by which a snapshot query promises rows
-// in ascending bytewise order of the record key (ORDER BY ... BYTE_ORDER).
+// in ascending bytewise order of the record key: ORDER BY BYTE_ORDER(expr),
+// which compile turns into the dialect's binary collation, so the database
+// sorts as Go compares strings.
 const keyOrderMarker = "-- erpbridge: key order"
 
 // snapshotQueries are the queries a snapshot reads each kind with.
@@ -220,7 +218,7 @@ func (s *Source) SnapshotKeyOrdered(k catalog.Kind) bool {
 }
 
 // compile turns a profile query into the dialect's SQL and arguments: full
-// line comments dropped, BYTE_ORDER replaced by a binary collation, the
+// line comments dropped, BYTE_ORDER(expr) made a binary collation, the
 // CDN qualifier replaced by options.erp_schema, :name parameters bound in
 // the dialect's placeholder style.
 func (s *Source) compile(name string, extra map[string]any) (string, []any, error) {
@@ -241,7 +239,10 @@ func (s *Source) compile(name string, extra map[string]any) (string, []any, erro
 	if _, ok := extra[ctFilterParam]; ok {
 		q = ctFilter(q)
 	}
-	q = strings.ReplaceAll(q, byteOrderMacro, s.d.byteOrder())
+	q, err := s.d.expandByteOrder(q)
+	if err != nil {
+		return "", nil, fault.Fatal(fmt.Errorf("sqlerp: query %s: %w", name, err))
+	}
 	if s.opt.ERPSchema != "CDN" {
 		q = cdnRe.ReplaceAllString(q, s.opt.ERPSchema+".")
 	}

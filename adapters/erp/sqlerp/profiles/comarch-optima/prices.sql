@@ -10,4 +10,4 @@ SELECT t.Twr_Kod AS sku,
 FROM CDN.TwrCeny p
 JOIN CDN.Towary t ON t.Twr_TwrId = p.TwC_TwrID
 JOIN CDN.DefCeny c ON c.DfC_Lp = p.TwC_TwCNumer
-ORDER BY CONCAT(c.DfC_Nazwa, '|', t.Twr_Kod) BYTE_ORDER
+ORDER BY BYTE_ORDER(CONCAT(c.DfC_Nazwa, '|', t.Twr_Kod))

@@ -28,4 +28,4 @@ WHERE NOT EXISTS (
     JOIN CDN.DefAtrybuty pd ON pd.DeA_DeAId = pa.TwA_DeAId
     WHERE pa.TwA_TwrId = t.Twr_TwrId AND pd.DeA_Kod = :parent_attr)
   /*erpbridge-changed CDN.Towary t.Twr_TwrId*/
-ORDER BY t.Twr_Kod BYTE_ORDER, t.Twr_TwrId, a.TwA_TwAId
+ORDER BY BYTE_ORDER(t.Twr_Kod), t.Twr_TwrId, a.TwA_TwAId

@@ -14,4 +14,4 @@ JOIN CDN.Magazyny m ON m.Mag_MagId = i.TwI_MagId
 WHERE NOT EXISTS (
     SELECT 1 FROM CDN.TwrIlosci n
     WHERE n.TwI_TwrId = i.TwI_TwrId AND n.TwI_MagId = i.TwI_MagId AND n.TwI_Data > i.TwI_Data)
-ORDER BY CONCAT(m.Mag_Symbol, '|', t.Twr_Kod) BYTE_ORDER
+ORDER BY BYTE_ORDER(CONCAT(m.Mag_Symbol, '|', t.Twr_Kod))

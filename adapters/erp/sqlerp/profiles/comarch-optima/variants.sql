@@ -16,4 +16,4 @@ JOIN CDN.DefAtrybuty pd ON pd.DeA_DeAId = pa.TwA_DeAId AND pd.DeA_Kod = :parent_
   /*erpbridge-changed CDN.Towary t.Twr_TwrId*/
 LEFT JOIN CDN.TwrAtrybuty o ON o.TwA_TwrId = t.Twr_TwrId AND o.TwA_TwAId <> pa.TwA_TwAId
 LEFT JOIN CDN.DefAtrybuty od ON od.DeA_DeAId = o.TwA_DeAId
-ORDER BY t.Twr_Kod BYTE_ORDER, t.Twr_TwrId, o.TwA_TwAId
+ORDER BY BYTE_ORDER(t.Twr_Kod), t.Twr_TwrId, o.TwA_TwAId

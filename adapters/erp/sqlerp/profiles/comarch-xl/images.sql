@@ -17,4 +17,4 @@ FROM (
     JOIN CDN.TwrKarty t ON t.Twr_GIDNumer = o.DAO_ObiNumer
     WHERE o.DAO_ObiTyp = 16
 ) x
-ORDER BY x.sku BYTE_ORDER, x.product_id, x.src, x.ord
+ORDER BY BYTE_ORDER(x.sku), x.product_id, x.src, x.ord

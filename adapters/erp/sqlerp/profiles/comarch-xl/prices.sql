@@ -11,4 +11,4 @@ FROM CDN.TwrCeny c
 JOIN CDN.TwrCenyNag n ON n.TCN_Id = c.TwC_TcnId
 JOIN CDN.TwrKarty t ON t.Twr_GIDNumer = c.TwC_TwrNumer
 WHERE c.TwC_KntNumer = 0 AND c.TwC_Aktywny = 1
-ORDER BY CONCAT(n.TCN_Nazwa, '|', t.Twr_Kod) BYTE_ORDER
+ORDER BY BYTE_ORDER(CONCAT(n.TCN_Nazwa, '|', t.Twr_Kod))

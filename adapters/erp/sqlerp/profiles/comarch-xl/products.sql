@@ -30,4 +30,4 @@ WHERE t.Twr_GIDTyp = 16 AND NOT EXISTS (
     JOIN CDN.AtrybutyKlasy pk ON pk.AtK_ID = pa.Atr_AtkId
     WHERE pa.Atr_ObiTyp = 16 AND pa.Atr_ObiNumer = t.Twr_GIDNumer AND pk.AtK_Nazwa = :parent_attr)
   /*erpbridge-changed CDN.TwrKarty t.Twr_GIDNumer*/
-ORDER BY t.Twr_Kod BYTE_ORDER, t.Twr_GIDNumer, a.Atr_Id
+ORDER BY BYTE_ORDER(t.Twr_Kod), t.Twr_GIDNumer, a.Atr_Id

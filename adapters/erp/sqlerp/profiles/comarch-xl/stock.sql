@@ -31,4 +31,4 @@ LEFT JOIN (
       AND (Rez_DataWaznosci = 0 OR Rez_DataWaznosci >= :today)
     GROUP BY Rez_TwrNumer
 ) ra ON ra.Rez_TwrNumer = z.TwZ_TwrNumer
-ORDER BY CONCAT(m.MAG_Kod, '|', t.Twr_Kod) BYTE_ORDER
+ORDER BY BYTE_ORDER(CONCAT(m.MAG_Kod, '|', t.Twr_Kod))

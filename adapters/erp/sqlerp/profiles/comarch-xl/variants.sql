@@ -16,4 +16,4 @@ LEFT JOIN CDN.Atrybuty o ON o.Atr_ObiTyp = 16 AND o.Atr_ObiNumer = t.Twr_GIDNume
 LEFT JOIN CDN.AtrybutyKlasy ok ON ok.AtK_ID = o.Atr_AtkId
 WHERE t.Twr_GIDTyp = 16
   /*erpbridge-changed CDN.TwrKarty t.Twr_GIDNumer*/
-ORDER BY t.Twr_Kod BYTE_ORDER, t.Twr_GIDNumer, o.Atr_Id
+ORDER BY BYTE_ORDER(t.Twr_Kod), t.Twr_GIDNumer, o.Atr_Id

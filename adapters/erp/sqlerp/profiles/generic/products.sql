@@ -5,4 +5,4 @@ SELECT p.id, p.sku, p.name, p.description, p.ean, p.unit, p.vat_rate, p.weight_k
        a.code AS attribute_code, a.value AS attribute_value
 FROM erpbridge_products p
 LEFT JOIN erpbridge_product_attributes a ON a.product_id = p.id
-ORDER BY p.sku BYTE_ORDER, p.id, a.code
+ORDER BY BYTE_ORDER(p.sku), p.id, a.code
