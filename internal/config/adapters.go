@@ -34,6 +34,12 @@ func (d *decoder) decodeERP(e *ERP, reg *registry.Registry[erp.Factory]) {
 			"ERP type %q has no profile %s", e.Type, quote(e.Profile))
 	}
 	e.Options = d.decodeOptions("erp.options", f.Options, false, fmt.Sprintf("ERP type %q", e.Type))
+	// Options that only some drivers support say so through ValidateFor.
+	if v, ok := e.Options.(interface{ ValidateFor(driver string) error }); ok && !d.c.hasFailed("erp.driver") {
+		if err := v.ValidateFor(e.Driver); err != nil {
+			d.c.add(d.at("erp.options"), "erp.options", "", "%v", err)
+		}
+	}
 }
 
 func (d *decoder) decodeStore(s *Store, path string, reg *registry.Registry[store.Factory]) {

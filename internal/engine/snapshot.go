@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -64,13 +63,26 @@ type SnapshotOptions struct {
 
 const mirrorBatch = 500
 
+// KeyOrderedSource is an erp.Source that can promise, kind by kind, to send
+// a snapshot's records in strictly ascending bytewise Key order (Go string
+// order). For those kinds Snapshot walks the ERP and the mirror side by
+// side and holds neither in memory; a broken promise is detected, and the
+// kind is read again the other way.
+type KeyOrderedSource interface {
+	erp.Source
+	SnapshotKeyOrdered(k catalog.Kind) bool
+}
+
 // Snapshot reads a full snapshot of the ERP into the mirror: new and changed
 // records are written, unchanged ones left alone, and records the ERP no
 // longer has are removed. Everything happens in one transaction, so a failed
 // or refused snapshot leaves the mirror as it was.
 //
-// Memory: each kind's existing keys and hashes are held while that kind is
-// read (about 60 bytes a record); rows stream from the ERP one at a time.
+// Memory: for a kind the source sends in key order (KeyOrderedSource), the
+// mirror's keys and hashes are read alongside the ERP, a chunk at a time,
+// and memory stays flat whatever the size. Other kinds, and an ordered kind
+// whose order turns out broken, hold the kind's existing keys and hashes in
+// a map while it is read (about 60 bytes a record).
 func Snapshot(ctx context.Context, db *state.DB, src erp.Source, o SnapshotOptions) (SnapshotSummary, error) {
 	start := time.Now()
 	kinds := o.Kinds
@@ -80,15 +92,23 @@ func Snapshot(ctx context.Context, db *state.DB, src erp.Source, o SnapshotOptio
 	if o.ProgressEvery <= 0 {
 		o.ProgressEvery = 1000
 	}
+	ordered, _ := src.(KeyOrderedSource)
 	snapID := start.UTC().Format("20060102T150405.000000000Z")
 	var sum SnapshotSummary
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		for _, k := range kinds {
-			ks, err := snapshotKind(ctx, db, tx, src, k, snapID, o, &sum.Changes)
+			kr := newKindRead(db, tx, k, snapID, o)
+			var err error
+			if ordered != nil && ordered.SnapshotKeyOrdered(k) {
+				err = kr.inOrder(ctx, src)
+			} else {
+				err = kr.withMap(ctx, src)
+			}
 			if err != nil {
 				return err
 			}
-			sum.Kinds = append(sum.Kinds, ks)
+			sum.Kinds = append(sum.Kinds, kr.ks)
+			sum.Changes.Merge(kr.cs)
 		}
 		return nil
 	})
@@ -121,109 +141,333 @@ func mirrorHash(hexHash string) shortHash {
 	return h
 }
 
-func snapshotKind(ctx context.Context, db *state.DB, tx *sqlx.Tx, src erp.Source, k catalog.Kind, snapID string, o SnapshotOptions, cs *ChangeSet) (KindSummary, error) {
-	ks := KindSummary{Kind: k}
+// errOutOfOrder stops an in-order read whose records (or mirror keys) are
+// not in ascending key order.
+var errOutOfOrder = errors.New("engine: snapshot records out of key order")
+
+// kindRead is the read of one kind: what it counts and writes.
+type kindRead struct {
+	db      *state.DB
+	tx      *sqlx.Tx
+	k       catalog.Kind
+	snapID  string
+	o       SnapshotOptions
+	ks      KindSummary
+	cs      ChangeSet
+	batch   []state.MirrorRecord
+	removed []string
+	before  int // mirror records of the kind before the read
+}
+
+func newKindRead(db *state.DB, tx *sqlx.Tx, k catalog.Kind, snapID string, o SnapshotOptions) *kindRead {
+	return &kindRead{db: db, tx: tx, k: k, snapID: snapID, o: o, ks: KindSummary{Kind: k}}
+}
+
+// record counts r, whose key the mirror had (with hash old) or not, and
+// queues it for writing when it is new or changed.
+func (kr *kindRead) record(ctx context.Context, r catalog.Record, key string, had bool, old shortHash) error {
+	kr.ks.Read++
+	if kr.o.Progress != nil && kr.ks.Read%kr.o.ProgressEvery == 0 {
+		kr.o.Progress(kr.k, kr.ks.Read, false)
+	}
+	payload, err := catalog.Canonical(r)
+	if err != nil {
+		return err
+	}
+	hash := catalog.HashCanonical(kr.k, payload)
+	switch {
+	case !had:
+		kr.ks.Added++
+	case old != mirrorHash(hash):
+		kr.ks.Changed++
+	default:
+		kr.ks.Unchanged++
+		return nil
+	}
+	parent := mirrorParent(r)
+	kr.cs.changed(kr.k, parent)
+	kr.batch = append(kr.batch, state.MirrorRecord{Kind: string(kr.k), Key: key, Hash: hash, Payload: payload, SnapshotID: kr.snapID, Parent: parent})
+	if len(kr.batch) < mirrorBatch {
+		return nil
+	}
+	return kr.flush(ctx)
+}
+
+func (kr *kindRead) flush(ctx context.Context) error {
+	if len(kr.batch) == 0 {
+		return nil
+	}
+	if _, err := kr.db.UpsertMirror(ctx, kr.tx, kr.batch); err != nil {
+		return fmt.Errorf("engine: writing mirror %s: %w", kr.k, err)
+	}
+	kr.batch = kr.batch[:0]
+	return nil
+}
+
+// remove deletes key from the mirror, a batch at a time. A refused read
+// rolls the deletes back with the rest of its transaction.
+func (kr *kindRead) remove(ctx context.Context, key string) error {
+	kr.ks.Removed++
+	kr.cs.removed(kr.k, key)
+	kr.removed = append(kr.removed, key)
+	if len(kr.removed) < mirrorBatch {
+		return nil
+	}
+	return kr.deleteRemoved(ctx)
+}
+
+func (kr *kindRead) deleteRemoved(ctx context.Context) error {
+	if len(kr.removed) == 0 {
+		return nil
+	}
+	if _, err := kr.db.DeleteMirror(ctx, kr.tx, string(kr.k), kr.removed); err != nil {
+		return fmt.Errorf("engine: removing from mirror %s: %w", kr.k, err)
+	}
+	kr.removed = kr.removed[:0]
+	return nil
+}
+
+// finish writes what is queued and refuses a read that removed too much.
+func (kr *kindRead) finish(ctx context.Context) error {
+	if err := kr.flush(ctx); err != nil {
+		return err
+	}
+	if err := kr.deleteRemoved(ctx); err != nil {
+		return err
+	}
+	if kr.ks.Removed > 0 && !kr.o.Force && kr.before > 0 {
+		share := decimal.NewFromInt(int64(kr.ks.Removed)).Div(decimal.NewFromInt(int64(kr.before)))
+		if share.GreaterThan(kr.o.MaxRemoveShare) {
+			return fmt.Errorf("%w: %d of %d %s records (%s%%) are gone from the ERP, more than erp.max_remove_share %s%%; "+
+				"a broken query is likelier than an emptied ERP: check the ERP with 'erpbridge erp check', then rerun with --force if the removal is real",
+				ErrTooManyRemovals, kr.ks.Removed, kr.before, kr.k, share.Mul(decimal.NewFromInt(100)).Round(1), kr.o.MaxRemoveShare.Mul(decimal.NewFromInt(100)))
+		}
+	}
+	if kr.o.Progress != nil {
+		kr.o.Progress(kr.k, kr.ks.Read, true)
+	}
+	if kr.o.Logger != nil {
+		kr.o.Logger.Info("snapshot kind read", slog.String("kind", string(kr.k)), slog.Int("read", kr.ks.Read),
+			slog.Int("added", kr.ks.Added), slog.Int("changed", kr.ks.Changed), slog.Int("removed", kr.ks.Removed))
+	}
+	return nil
+}
+
+func (kr *kindRead) erpRecord(r catalog.Record) error {
+	if r.Kind() != kr.k {
+		return fmt.Errorf("engine: ERP adapter sent a %s while reading %s", r.Kind(), kr.k)
+	}
+	return nil
+}
+
+func (kr *kindRead) duplicate(key string) error {
+	return fmt.Errorf("engine: ERP returned %s %q twice; check the profile's query for a missing join condition", kr.k, key)
+}
+
+// withMap reads the kind holding the mirror's keys and hashes in a map.
+func (kr *kindRead) withMap(ctx context.Context, src erp.Source) error {
 	// One map holds the mirror's hashes and marks the keys this read saw,
 	// so each key is kept once.
 	existing := map[string]mirrorEntry{}
-	err := db.MirrorHashes(ctx, string(k), func(key, hash string) error {
+	err := kr.db.MirrorHashes(ctx, string(kr.k), func(key, hash string) error {
 		existing[key] = mirrorEntry{hash: mirrorHash(hash)}
 		return nil
 	})
 	if err != nil {
-		return ks, fmt.Errorf("engine: reading mirror %s: %w", k, err)
+		return fmt.Errorf("engine: reading mirror %s: %w", kr.k, err)
 	}
-	before := len(existing)
-	batch := make([]state.MirrorRecord, 0, mirrorBatch)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		if _, err := db.UpsertMirror(ctx, tx, batch); err != nil {
-			return fmt.Errorf("engine: writing mirror %s: %w", k, err)
-		}
-		batch = batch[:0]
-		return nil
-	}
-	err = src.Snapshot(ctx, []catalog.Kind{k}, func(r catalog.Record) error {
-		if r.Kind() != k {
-			return fmt.Errorf("engine: ERP adapter sent a %s while reading %s", r.Kind(), k)
+	kr.before = len(existing)
+	err = src.Snapshot(ctx, []catalog.Kind{kr.k}, func(r catalog.Record) error {
+		if err := kr.erpRecord(r); err != nil {
+			return err
 		}
 		key := r.Key()
 		old, had := existing[key]
 		if old.seen {
-			return fmt.Errorf("engine: ERP returned %s %q twice; check the profile's query for a missing join condition", k, key)
+			return kr.duplicate(key)
 		}
 		existing[key] = mirrorEntry{hash: old.hash, seen: true}
-		ks.Read++
-		payload, err := catalog.Canonical(r)
-		if err != nil {
-			return err
-		}
-		hash := catalog.HashCanonical(k, payload)
-		switch {
-		case !had:
-			ks.Added++
-		case old.hash != mirrorHash(hash):
-			ks.Changed++
-		default:
-			ks.Unchanged++
-			return nil
-		}
-		parent := mirrorParent(r)
-		cs.changed(k, parent)
-		batch = append(batch, state.MirrorRecord{Kind: string(k), Key: key, Hash: hash, Payload: payload, SnapshotID: snapID, Parent: parent})
-		if len(batch) == mirrorBatch {
-			if err := flush(); err != nil {
+		return kr.record(ctx, r, key, had, old.hash)
+	})
+	if err != nil {
+		return fmt.Errorf("engine: ERP snapshot of %s: %w", kr.k, err)
+	}
+	for key, e := range existing {
+		if !e.seen {
+			if err := kr.remove(ctx, key); err != nil {
 				return err
 			}
 		}
-		if o.Progress != nil && ks.Read%o.ProgressEvery == 0 {
-			o.Progress(k, ks.Read, false)
+	}
+	return kr.finish(ctx)
+}
+
+// inOrder reads the kind merging the ERP's key-ordered records with the
+// mirror's keys, which are read concurrently in key order. When either side
+// is out of order, the kind's writes are rolled back to a savepoint and the
+// kind is read again with a map.
+func (kr *kindRead) inOrder(ctx context.Context, src erp.Source) error {
+	if _, err := kr.tx.ExecContext(ctx, `SAVEPOINT snapshot_kind`); err != nil {
+		return fmt.Errorf("engine: savepoint before %s: %w", kr.k, err)
+	}
+	err := kr.merge(ctx, src)
+	if errors.Is(err, errOutOfOrder) {
+		if _, rerr := kr.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT snapshot_kind`); rerr != nil {
+			return fmt.Errorf("engine: rolling back %s: %w", kr.k, rerr)
 		}
-		return nil
+		log := kr.o.Logger
+		if log == nil {
+			log = slog.Default()
+		}
+		log.Warn("ERP snapshot not in key order; reading the kind again with its keys in memory",
+			slog.String("kind", string(kr.k)), slog.String("error", err.Error()))
+		*kr = *newKindRead(kr.db, kr.tx, kr.k, kr.snapID, kr.o)
+		err = kr.withMap(ctx, src)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := kr.tx.ExecContext(ctx, `RELEASE SAVEPOINT snapshot_kind`); err != nil {
+		return fmt.Errorf("engine: releasing savepoint of %s: %w", kr.k, err)
+	}
+	return nil
+}
+
+func (kr *kindRead) merge(ctx context.Context, src erp.Source) error {
+	m := openMirrorStream(ctx, kr.db, kr.k)
+	defer m.close()
+	if err := m.next(); err != nil {
+		return err
+	}
+	prev, first := "", true
+	err := src.Snapshot(ctx, []catalog.Kind{kr.k}, func(r catalog.Record) error {
+		if err := kr.erpRecord(r); err != nil {
+			return err
+		}
+		key := r.Key()
+		if !first && key <= prev {
+			if key == prev {
+				return kr.duplicate(key)
+			}
+			return fmt.Errorf("%w: ERP sent %s %q after %q", errOutOfOrder, kr.k, key, prev)
+		}
+		prev, first = key, false
+		for m.ok && m.cur.key < key {
+			if err := kr.remove(ctx, m.cur.key); err != nil {
+				return err
+			}
+			if err := m.next(); err != nil {
+				return err
+			}
+		}
+		had := m.ok && m.cur.key == key
+		old := m.cur.hash
+		if had {
+			if err := m.next(); err != nil {
+				return err
+			}
+		}
+		return kr.record(ctx, r, key, had, old)
 	})
 	if err != nil {
-		return ks, fmt.Errorf("engine: ERP snapshot of %s: %w", k, err)
+		if errors.Is(err, errOutOfOrder) {
+			return err
+		}
+		return fmt.Errorf("engine: ERP snapshot of %s: %w", kr.k, err)
 	}
-	if err := flush(); err != nil {
-		return ks, err
-	}
-	for _, e := range existing {
-		if !e.seen {
-			ks.Removed++
+	for m.ok {
+		if err := kr.remove(ctx, m.cur.key); err != nil {
+			return err
+		}
+		if err := m.next(); err != nil {
+			return err
 		}
 	}
-	if ks.Removed > 0 && !o.Force && before > 0 {
-		share := decimal.NewFromInt(int64(ks.Removed)).Div(decimal.NewFromInt(int64(before)))
-		if share.GreaterThan(o.MaxRemoveShare) {
-			return ks, fmt.Errorf("%w: %d of %d %s records (%s%%) are gone from the ERP, more than erp.max_remove_share %s%%; "+
-				"a broken query is likelier than an emptied ERP: check the ERP with 'erpbridge erp check', then rerun with --force if the removal is real",
-				ErrTooManyRemovals, ks.Removed, before, k, share.Mul(decimal.NewFromInt(100)).Round(1), o.MaxRemoveShare.Mul(decimal.NewFromInt(100)))
-		}
-	}
-	if ks.Removed > 0 {
-		keys := make([]string, 0, ks.Removed)
-		for key, e := range existing {
-			if !e.seen {
-				keys = append(keys, key)
-				cs.removed(k, key)
+	kr.before = m.n
+	return kr.finish(ctx)
+}
+
+// mirrorKey is one mirror record's key and short hash.
+type mirrorKey struct {
+	key  string
+	hash shortHash
+}
+
+const mirrorChunk = 1024
+
+// mirrorStream reads a kind's mirror keys and hashes in key order in its
+// own goroutine, a chunk at a time, so the mirror is read while the ERP
+// query runs; at most a few chunks are held.
+type mirrorStream struct {
+	kind   catalog.Kind
+	chunks chan []mirrorKey
+	done   chan error
+	cancel context.CancelFunc
+	buf    []mirrorKey
+	cur    mirrorKey
+	ok     bool // cur holds a record
+	n      int  // records read so far
+}
+
+func openMirrorStream(ctx context.Context, db *state.DB, k catalog.Kind) *mirrorStream {
+	ctx, cancel := context.WithCancel(ctx)
+	m := &mirrorStream{kind: k, chunks: make(chan []mirrorKey, 2), done: make(chan error, 1), cancel: cancel}
+	go func() {
+		defer close(m.chunks)
+		chunk := make([]mirrorKey, 0, mirrorChunk)
+		err := db.MirrorHashes(ctx, string(k), func(key, hash string) error {
+			chunk = append(chunk, mirrorKey{key: key, hash: mirrorHash(hash)})
+			if len(chunk) < mirrorChunk {
+				return nil
+			}
+			select {
+			case m.chunks <- chunk:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			chunk = make([]mirrorKey, 0, mirrorChunk)
+			return nil
+		})
+		if err == nil && len(chunk) > 0 {
+			select {
+			case m.chunks <- chunk:
+			case <-ctx.Done():
+				err = ctx.Err()
 			}
 		}
-		sort.Strings(keys)
-		for i := 0; i < len(keys); i += mirrorBatch {
-			end := min(i+mirrorBatch, len(keys))
-			if _, err := db.DeleteMirror(ctx, tx, string(k), keys[i:end]); err != nil {
-				return ks, fmt.Errorf("engine: removing from mirror %s: %w", k, err)
+		m.done <- err
+	}()
+	return m
+}
+
+// next moves to the next mirror record; ok is false after the last one.
+func (m *mirrorStream) next() error {
+	if len(m.buf) == 0 {
+		chunk, open := <-m.chunks
+		if !open {
+			m.ok = false
+			if err := <-m.done; err != nil {
+				m.done <- err // close reports it again
+				return fmt.Errorf("engine: reading mirror %s: %w", m.kind, err)
 			}
+			m.done <- nil
+			return nil
 		}
+		m.buf = chunk
 	}
-	if o.Progress != nil {
-		o.Progress(k, ks.Read, true)
+	prev, had := m.cur.key, m.ok
+	m.cur, m.buf, m.ok = m.buf[0], m.buf[1:], true
+	m.n++
+	if had && m.cur.key <= prev {
+		return fmt.Errorf("%w: mirror sent %s %q after %q", errOutOfOrder, m.kind, m.cur.key, prev)
 	}
-	if o.Logger != nil {
-		o.Logger.Info("snapshot kind read", slog.String("kind", string(k)), slog.Int("read", ks.Read),
-			slog.Int("added", ks.Added), slog.Int("changed", ks.Changed), slog.Int("removed", ks.Removed))
+	return nil
+}
+
+// close stops the reader and waits for it.
+func (m *mirrorStream) close() {
+	m.cancel()
+	for range m.chunks {
 	}
-	return ks, nil
+	<-m.done
 }

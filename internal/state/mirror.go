@@ -36,11 +36,20 @@ type MirrorRecord struct {
 // UpsertMirror inserts records that are new and updates those whose hash
 // differs from the stored one; records with an unchanged hash are not
 // written. It returns how many were inserted or updated. x is a transaction
-// from InTx or nil for the pool.
+// from InTx or nil for the pool. Records are written upsertMirrorChunk to a
+// statement; a key repeated in recs is applied in order, the last one wins.
 func (db *DB) UpsertMirror(ctx context.Context, x sqlx.ExtContext, recs []MirrorRecord) (changed int, err error) {
 	x = db.ext(x)
-	query := db.q(`INSERT INTO mirror (kind, key, hash, payload, first_seen, updated_at, snapshot_id, parent)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	now := db.tv(db.now())
+	args := make([]any, 0, 8*min(len(recs), upsertMirrorChunk))
+	inChunk := map[[2]string]bool{}
+	n := 0 // records in args
+	write := func() error {
+		if n == 0 {
+			return nil
+		}
+		query := db.q(`INSERT INTO mirror (kind, key, hash, payload, first_seen, updated_at, snapshot_id, parent)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)` + strings.Repeat(`, (?, ?, ?, ?, ?, ?, ?, ?)`, n-1) + `
 ON CONFLICT (kind, key) DO UPDATE SET
 	hash = excluded.hash,
 	payload = excluded.payload,
@@ -48,7 +57,19 @@ ON CONFLICT (kind, key) DO UPDATE SET
 	snapshot_id = excluded.snapshot_id,
 	parent = excluded.parent
 WHERE mirror.hash <> excluded.hash`)
-	now := db.tv(db.now())
+		res, err := x.ExecContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("state: upsert mirror %s/%s and %d more: %w", args[0], args[1], n-1, err)
+		}
+		c, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("state: upsert mirror %s/%s and %d more: %w", args[0], args[1], n-1, err)
+		}
+		changed += int(c)
+		args, n = args[:0], 0
+		clear(inChunk)
+		return nil
+	}
 	for _, r := range recs {
 		if r.Kind == "" || r.Key == "" || r.Hash == "" {
 			return changed, fmt.Errorf("state: mirror record %q/%q: kind, key and hash are required", r.Kind, r.Key)
@@ -57,18 +78,23 @@ WHERE mirror.hash <> excluded.hash`)
 		if err != nil {
 			return changed, err
 		}
-		res, err := x.ExecContext(ctx, query, r.Kind, r.Key, r.Hash, payload, now, now, r.SnapshotID, r.Parent)
-		if err != nil {
-			return changed, fmt.Errorf("state: upsert mirror %s/%s: %w", r.Kind, r.Key, err)
+		// One statement must not name a row twice.
+		k := [2]string{r.Kind, r.Key}
+		if inChunk[k] || n == upsertMirrorChunk {
+			if err := write(); err != nil {
+				return changed, err
+			}
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return changed, fmt.Errorf("state: upsert mirror %s/%s: %w", r.Kind, r.Key, err)
-		}
-		changed += int(n)
+		inChunk[k] = true
+		args = append(args, r.Kind, r.Key, r.Hash, payload, now, now, r.SnapshotID, r.Parent)
+		n++
 	}
-	return changed, nil
+	return changed, write()
 }
+
+// upsertMirrorChunk is how many records one UpsertMirror statement writes
+// (8 parameters each, far below SQLite's and PostgreSQL's limits).
+const upsertMirrorChunk = 200
 
 // mirrorCols are the columns scanMirror reads.
 const mirrorCols = `kind, key, hash, payload, first_seen, updated_at, snapshot_id, parent`
@@ -153,17 +179,23 @@ func (db *DB) mirrorIn(ctx context.Context, kind, column string, vals []string, 
 }
 
 // MirrorHashes calls fn with the key and hash of every mirror record of
-// kind, in key order, without loading payloads; for comparing a full ERP
-// snapshot with the mirror. It stops at the first error from fn and returns
+// kind, in bytewise key order (the order Go compares strings in, whatever
+// the database's collation), without loading payloads; for comparing a full
+// ERP snapshot with the mirror. The covering index of migration 0006 makes
+// it an index-only scan. It stops at the first error from fn and returns
 // it.
 func (db *DB) MirrorHashes(ctx context.Context, kind string, fn func(key, hash string) error) error {
-	rows, err := db.x.QueryContext(ctx, db.q(`SELECT key, hash FROM mirror WHERE kind = ? ORDER BY key`), kind)
+	order := `key`
+	if db.driver == DriverPostgres {
+		order = `key COLLATE "C"`
+	}
+	rows, err := db.x.QueryContext(ctx, db.q(`SELECT key, hash FROM mirror WHERE kind = ? ORDER BY `+order), kind)
 	if err != nil {
 		return fmt.Errorf("state: mirror hashes %s: %w", kind, err)
 	}
 	defer rows.Close()
+	var key, hash string
 	for rows.Next() {
-		var key, hash string
 		if err := rows.Scan(&key, &hash); err != nil {
 			return fmt.Errorf("state: mirror hashes %s: %w", kind, err)
 		}
@@ -181,15 +213,20 @@ func (db *DB) MirrorHashes(ctx context.Context, kind string, fn func(key, hash s
 // how many existed. x is a transaction from InTx or nil for the pool.
 func (db *DB) DeleteMirror(ctx context.Context, x sqlx.ExtContext, kind string, keys []string) (deleted int, err error) {
 	x = db.ext(x)
-	query := db.q(`DELETE FROM mirror WHERE kind = ? AND key = ?`)
-	for _, k := range keys {
-		res, err := x.ExecContext(ctx, query, kind, k)
+	for i := 0; i < len(keys); i += lookupChunk {
+		chunk := keys[i:min(i+lookupChunk, len(keys))]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, kind)
+		for _, k := range chunk {
+			args = append(args, k)
+		}
+		res, err := x.ExecContext(ctx, db.q(`DELETE FROM mirror WHERE kind = ? AND key IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`), args...)
 		if err != nil {
-			return deleted, fmt.Errorf("state: delete mirror %s/%s: %w", kind, k, err)
+			return deleted, fmt.Errorf("state: delete mirror %s/%s and %d more: %w", kind, chunk[0], len(chunk)-1, err)
 		}
 		n, err := res.RowsAffected()
 		if err != nil {
-			return deleted, fmt.Errorf("state: delete mirror %s/%s: %w", kind, k, err)
+			return deleted, fmt.Errorf("state: delete mirror %s/%s and %d more: %w", kind, chunk[0], len(chunk)-1, err)
 		}
 		deleted += int(n)
 	}

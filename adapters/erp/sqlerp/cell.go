@@ -77,12 +77,18 @@ func (r *row) dec(col string) (decimal.Decimal, bool, error) {
 	var err error
 	switch x := v.(type) {
 	case int64:
-		d = decimal.NewFromInt(x)
+		return decimal.NewFromInt(x), true, nil
 	case float64:
 		d = decimal.NewFromFloat(x)
 	case string:
+		if d, ok := parseDec(x); ok {
+			return d, true, nil
+		}
 		d, err = decimal.NewFromString(strings.TrimSpace(x))
 	case []byte:
+		if d, ok := parseDec(string(x)); ok {
+			return d, true, nil
+		}
 		d, err = decimal.NewFromString(strings.TrimSpace(string(x)))
 	default:
 		d, err = decimal.NewFromString(fmt.Sprint(x))
@@ -93,13 +99,72 @@ func (r *row) dec(col string) (decimal.Decimal, bool, error) {
 	return normDec(d), true, nil
 }
 
+// parseDec reads plain decimal text ("-12.50", up to 18 significant
+// digits) straight into a normalised decimal, without the big-number
+// parsing of decimal.NewFromString; ok is false for anything else.
+func parseDec(s string) (d decimal.Decimal, ok bool) {
+	s = strings.TrimSpace(s)
+	i, neg := 0, false
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		neg, i = s[0] == '-', 1
+	}
+	var c int64
+	var exp int32
+	digits, before, after, dot := 0, 0, 0, false
+	for ; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch >= '0' && ch <= '9':
+			if c != 0 || ch != '0' {
+				digits++
+			}
+			if digits > 18 {
+				return d, false
+			}
+			c = c*10 + int64(ch-'0')
+			if dot {
+				exp--
+				after++
+			} else {
+				before++
+			}
+		case ch == '.' && !dot:
+			dot = true
+		default:
+			return d, false
+		}
+	}
+	if before == 0 || (dot && after == 0) {
+		return d, false
+	}
+	if neg {
+		c = -c
+	}
+	return trimZeros(c, exp), true
+}
+
+// trimZeros is c×10^exp (exp <= 0) without trailing fractional zeros.
+func trimZeros(c int64, exp int32) decimal.Decimal {
+	for exp < 0 && c%10 == 0 {
+		c /= 10
+		exp++
+	}
+	return decimal.New(c, exp)
+}
+
 // normDec drops trailing zeros so 23.00 and 23 read alike on every engine.
 func normDec(d decimal.Decimal) decimal.Decimal {
-	s := d.String()
-	if n, err := decimal.NewFromString(s); err == nil {
-		return n
+	switch {
+	case d.Exponent() == 0:
+		return d
+	case d.Exponent() < 0 && d.NumDigits() <= 18:
+		return trimZeros(d.CoefficientInt64(), d.Exponent())
 	}
-	return d
+	n, err := decimal.NewFromString(d.String())
+	if err != nil {
+		return d
+	}
+	return n
 }
 
 func (r *row) boolean(col string) bool {

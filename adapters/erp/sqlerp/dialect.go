@@ -65,6 +65,57 @@ func dialectFor(driver string) (*dialect, error) {
 // rebind turns ? placeholders into the dialect's own.
 func (d *dialect) rebind(q string) string { return sqlx.Rebind(d.bind, q) }
 
+// byteOrder sorts the text expression expr by its bytes (UTF-8) or, on
+// SQL Server, by UTF-16 code unit, which agrees outside surrogates. MySQL
+// converts to utf8mb4 first, so latin1 columns sort as their UTF-8 bytes.
+func (d *dialect) byteOrder(expr string) string {
+	switch d.name {
+	case DialectPostgres:
+		return `(` + expr + `) COLLATE "C"`
+	case DialectSQLServer:
+		return `(` + expr + `) COLLATE Latin1_General_BIN2`
+	case DialectMySQL:
+		return `CONVERT(` + expr + ` USING utf8mb4) COLLATE utf8mb4_bin`
+	}
+	return `(` + expr + `) COLLATE BINARY`
+}
+
+// expandByteOrder replaces every BYTE_ORDER(expr) in q by d.byteOrder(expr).
+// expr may hold parentheses and quoted strings.
+func (d *dialect) expandByteOrder(q string) (string, error) {
+	const macro = "BYTE_ORDER("
+	var b strings.Builder
+	for {
+		i := strings.Index(q, macro)
+		if i < 0 {
+			b.WriteString(q)
+			return b.String(), nil
+		}
+		b.WriteString(q[:i])
+		rest := q[i+len(macro):]
+		depth, quoted, end := 1, false, -1
+		for j := 0; j < len(rest) && end < 0; j++ {
+			switch c := rest[j]; {
+			case c == '\'':
+				quoted = !quoted
+			case quoted:
+			case c == '(':
+				depth++
+			case c == ')':
+				depth--
+				if depth == 0 {
+					end = j
+				}
+			}
+		}
+		if end < 0 {
+			return "", fmt.Errorf("BYTE_ORDER( has no closing parenthesis")
+		}
+		b.WriteString(d.byteOrder(strings.TrimSpace(rest[:end])))
+		q = rest[end+1:]
+	}
+}
+
 // sqliteTimeLayout is how timestamps are written as text on SQLite, which
 // has no date type; the fixed width keeps text comparison in time order.
 const sqliteTimeLayout = "2006-01-02 15:04:05.000000"

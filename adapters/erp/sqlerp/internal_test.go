@@ -121,3 +121,30 @@ func TestShippedQueriesCompileForEveryDialect(t *testing.T) {
 		t.Error("the XL images query does not pick its SQL Server variant")
 	}
 }
+
+// BYTE_ORDER(expr) becomes each engine's binary collation around expr,
+// with parentheses and quoted strings inside expr kept whole.
+func TestExpandByteOrder(t *testing.T) {
+	t.Parallel()
+	q := `SELECT 1 ORDER BY BYTE_ORDER(CONCAT(c.n, ')|(', t.k)), t.id, BYTE_ORDER(t.k)`
+	want := map[string]string{
+		DialectPostgres:  `SELECT 1 ORDER BY (CONCAT(c.n, ')|(', t.k)) COLLATE "C", t.id, (t.k) COLLATE "C"`,
+		DialectSQLServer: `SELECT 1 ORDER BY (CONCAT(c.n, ')|(', t.k)) COLLATE Latin1_General_BIN2, t.id, (t.k) COLLATE Latin1_General_BIN2`,
+		DialectMySQL:     `SELECT 1 ORDER BY CONVERT(CONCAT(c.n, ')|(', t.k) USING utf8mb4) COLLATE utf8mb4_bin, t.id, CONVERT(t.k USING utf8mb4) COLLATE utf8mb4_bin`,
+		DialectSQLite:    `SELECT 1 ORDER BY (CONCAT(c.n, ')|(', t.k)) COLLATE BINARY, t.id, (t.k) COLLATE BINARY`,
+	}
+	for name, w := range want {
+		d, err := dialectFor(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := d.expandByteOrder(q)
+		if err != nil || got != w {
+			t.Errorf("%s:\n got %s (%v)\nwant %s", name, got, err, w)
+		}
+	}
+	d, _ := dialectFor(DialectPostgres)
+	if _, err := d.expandByteOrder(`ORDER BY BYTE_ORDER(t.k`); err == nil {
+		t.Error("an unclosed BYTE_ORDER( was accepted")
+	}
+}

@@ -57,6 +57,11 @@ type Options struct {
 	// datetime (ERP local time) or comarch-xl-seconds.
 	Watermark string `yaml:"watermark" default:"datetime" doc:"How the custom profile's modified_at counts time: datetime (ERP local time) or comarch-xl-seconds."`
 
+	// ChangeTracking reads product changes with SQL Server Change Tracking
+	// (CHANGETABLE) instead of the modified_at watermark; driver sqlserver
+	// only, and the DBA must enable tracking on the products table.
+	ChangeTracking bool `yaml:"change_tracking"`
+
 	// MaxOpenConns caps the connection pool.
 	MaxOpenConns int `yaml:"max_open_conns" default:"4" doc:"Most connections open to the ERP database at once."`
 }
@@ -93,6 +98,18 @@ func (o Options) withDefaults() Options {
 		o.MaxOpenConns = 4
 	}
 	return o
+}
+
+// ValidateFor checks the options that depend on the ERP's database driver;
+// config check calls it with erp.driver.
+func (o Options) ValidateFor(driver string) error {
+	if !o.ChangeTracking {
+		return nil
+	}
+	if d, err := DialectOf(driver); err != nil || d != DialectSQLServer {
+		return fmt.Errorf("sqlerp: options.change_tracking needs driver sqlserver (SQL Server Change Tracking), not %q; remove change_tracking, deltas then use the modified_at watermark", driver)
+	}
+	return nil
 }
 
 // validate checks the options against each other.

@@ -66,12 +66,16 @@ func (s *Source) snapshotKind(ctx context.Context, k catalog.Kind, fn func(catal
 	return fmt.Errorf("sqlerp: snapshot: unknown kind %q", k)
 }
 
-// Changes implements erp.Source for products and variants, by the
-// modified_at watermark: it reads records with modified_at at or after the
+// Changes implements erp.Source for products and variants: with
+// options.change_tracking by SQL Server Change Tracking (see ct.go),
+// otherwise by the modified_at watermark: it reads records with modified_at at or after the
 // cursor minus the overlap window (plus an hour near a daylight-saving
 // change, when local wall-clock times repeat). The next cursor is the latest
 // modified_at seen, never earlier than cursor.
 func (s *Source) Changes(ctx context.Context, cursor string, fn func(catalog.Record) error) (string, error) {
+	if s.opt.ChangeTracking {
+		return ctChanges(ctx, sqlTracker{s}, s.log, cursor, fn)
+	}
 	prev, err := parseCursor(cursor)
 	if err != nil {
 		return cursor, err

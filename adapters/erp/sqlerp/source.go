@@ -83,9 +83,15 @@ func New(_ context.Context, p erp.Params) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := opt.ValidateFor(p.Driver); err != nil {
+		return nil, err
+	}
 	prof, err := LoadProfile(p.Profile, opt.Queries, opt.Watermark)
 	if err != nil {
 		return nil, err
+	}
+	if opt.ChangeTracking && ctTable(prof, d.name) == "" {
+		return nil, fmt.Errorf("sqlerp: options.change_tracking: the %s query of profile %s has no /*erpbridge-changed TABLE ALIAS.ID*/ marker saying which table is tracked", QueryProducts, prof.Name)
 	}
 	loc := p.TimeZone
 	if loc == nil {
@@ -134,10 +140,15 @@ func (s *Source) Dialect() string { return s.d.name }
 // never timestamped there), and order staging.
 func (s *Source) Features() erp.Features {
 	f := erp.Features{Orders: true}
-	if s.prof.Has(QueryProductsChanges) {
+	if s.opt.ChangeTracking {
+		f.ChangeKinds = append(f.ChangeKinds, catalog.KindProduct)
+		if s.prof.Has(QueryVariants) {
+			f.ChangeKinds = append(f.ChangeKinds, catalog.KindVariant)
+		}
+	} else if s.prof.Has(QueryProductsChanges) {
 		f.ChangeKinds = append(f.ChangeKinds, catalog.KindProduct)
 	}
-	if s.prof.Has(QueryVariantsChanges) && s.prof.Has(QueryVariants) {
+	if !s.opt.ChangeTracking && s.prof.Has(QueryVariantsChanges) && s.prof.Has(QueryVariants) {
 		f.ChangeKinds = append(f.ChangeKinds, catalog.KindVariant)
 	}
 	f.Changes = len(f.ChangeKinds) > 0
@@ -177,9 +188,39 @@ func (s *Source) params(extra map[string]any) map[string]any {
 	return m
 }
 
+// keyOrderMarker is a comment line by which a snapshot query promises rows
+// in ascending bytewise order of the record key: ORDER BY BYTE_ORDER(expr),
+// which compile turns into the dialect's binary collation, so the database
+// sorts as Go compares strings.
+const keyOrderMarker = "-- erpbridge: key order"
+
+// snapshotQueries are the queries a snapshot reads each kind with.
+var snapshotQueries = map[catalog.Kind]string{
+	catalog.KindProduct: QueryProducts,
+	catalog.KindVariant: QueryVariants,
+	catalog.KindPrice:   QueryPrices,
+	catalog.KindStock:   QueryStock,
+	catalog.KindImage:   QueryImages,
+}
+
+// SnapshotKeyOrdered implements engine.KeyOrderedSource: a kind's records
+// come in key order when its query carries the key-order marker. The
+// engine checks the order as it reads and copes with a broken promise
+// (images sorted by SKU are out of key order when a product has ten or
+// more: "A#10" sorts before "A#2").
+func (s *Source) SnapshotKeyOrdered(k catalog.Kind) bool {
+	q, ok := snapshotQueries[k]
+	if !ok {
+		return false
+	}
+	text, ok := s.prof.Text(q, s.d.name)
+	return ok && strings.Contains(text, keyOrderMarker)
+}
+
 // compile turns a profile query into the dialect's SQL and arguments: full
-// line comments dropped, the CDN qualifier replaced by options.erp_schema,
-// :name parameters bound in the dialect's placeholder style.
+// line comments dropped, BYTE_ORDER(expr) made a binary collation, the
+// CDN qualifier replaced by options.erp_schema, :name parameters bound in
+// the dialect's placeholder style.
 func (s *Source) compile(name string, extra map[string]any) (string, []any, error) {
 	text, ok := s.prof.Text(name, s.d.name)
 	if !ok {
@@ -195,6 +236,13 @@ func (s *Source) compile(name string, extra map[string]any) (string, []any, erro
 	}
 	q := strings.TrimSpace(b.String())
 	q = strings.TrimSuffix(q, ";")
+	if _, ok := extra[ctFilterParam]; ok {
+		q = ctFilter(q)
+	}
+	q, err := s.d.expandByteOrder(q)
+	if err != nil {
+		return "", nil, fault.Fatal(fmt.Errorf("sqlerp: query %s: %w", name, err))
+	}
 	if s.opt.ERPSchema != "CDN" {
 		q = cdnRe.ReplaceAllString(q, s.opt.ERPSchema+".")
 	}

@@ -1,4 +1,6 @@
--- Unordered: the hub keys prices and stock itself, and sorting a million rows costs.
+-- erpbridge: key order
+-- Rows in key order (price list or warehouse, '|', SKU), bytewise, so the
+-- hub compares them with its mirror without holding either in memory.
 -- Prices of every price type, joined to the type by its number.
 SELECT t.Twr_Kod AS sku,
        c.DfC_Nazwa AS price_list,
@@ -8,3 +10,4 @@ SELECT t.Twr_Kod AS sku,
 FROM CDN.TwrCeny p
 JOIN CDN.Towary t ON t.Twr_TwrId = p.TwC_TwrID
 JOIN CDN.DefCeny c ON c.DfC_Lp = p.TwC_TwCNumer
+ORDER BY BYTE_ORDER(CONCAT(c.DfC_Nazwa, '|', t.Twr_Kod))

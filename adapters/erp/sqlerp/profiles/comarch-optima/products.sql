@@ -1,5 +1,8 @@
--- One row per product and attribute value, ordered by product id; the
--- adapter folds the rows of one product. Product cards that carry the
+-- erpbridge: key order
+-- The erpbridge-changed comment is where options.change_tracking (SQL
+-- Server) puts its CHANGETABLE filter; otherwise it is only a comment.
+-- One row per product and attribute value, in SKU (key) order, bytewise;
+-- the adapter folds the rows of one product. Product cards that carry the
 -- parent attribute are variants and are read by the variants query.
 SELECT t.Twr_TwrId AS id,
        t.Twr_Kod AS sku,
@@ -24,4 +27,5 @@ WHERE NOT EXISTS (
     SELECT 1 FROM CDN.TwrAtrybuty pa
     JOIN CDN.DefAtrybuty pd ON pd.DeA_DeAId = pa.TwA_DeAId
     WHERE pa.TwA_TwrId = t.Twr_TwrId AND pd.DeA_Kod = :parent_attr)
-ORDER BY t.Twr_TwrId, a.TwA_TwAId
+  /*erpbridge-changed CDN.Towary t.Twr_TwrId*/
+ORDER BY BYTE_ORDER(t.Twr_Kod), t.Twr_TwrId, a.TwA_TwAId

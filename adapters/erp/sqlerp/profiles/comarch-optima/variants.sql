@@ -1,3 +1,4 @@
+-- erpbridge: key order
 -- Variant cards: products whose parent attribute holds the parent's SKU.
 -- One row per variant and attribute value; the adapter keeps the axes.
 SELECT t.Twr_TwrId AS id,
@@ -12,6 +13,7 @@ SELECT t.Twr_TwrId AS id,
 FROM CDN.Towary t
 JOIN CDN.TwrAtrybuty pa ON pa.TwA_TwrId = t.Twr_TwrId
 JOIN CDN.DefAtrybuty pd ON pd.DeA_DeAId = pa.TwA_DeAId AND pd.DeA_Kod = :parent_attr
+  /*erpbridge-changed CDN.Towary t.Twr_TwrId*/
 LEFT JOIN CDN.TwrAtrybuty o ON o.TwA_TwrId = t.Twr_TwrId AND o.TwA_TwAId <> pa.TwA_TwAId
 LEFT JOIN CDN.DefAtrybuty od ON od.DeA_DeAId = o.TwA_DeAId
-ORDER BY t.Twr_TwrId, o.TwA_TwAId
+ORDER BY BYTE_ORDER(t.Twr_Kod), t.Twr_TwrId, o.TwA_TwAId

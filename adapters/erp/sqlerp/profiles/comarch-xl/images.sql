@@ -1,3 +1,4 @@
+-- erpbridge: key order
 -- Images: the URL attribute's text, then binary data linked through
 -- CDN.DaneObiekty. Ordered by product; the position is the row's number
 -- within its product.
@@ -16,4 +17,4 @@ FROM (
     JOIN CDN.TwrKarty t ON t.Twr_GIDNumer = o.DAO_ObiNumer
     WHERE o.DAO_ObiTyp = 16
 ) x
-ORDER BY x.product_id, x.src, x.ord
+ORDER BY BYTE_ORDER(x.sku), x.product_id, x.src, x.ord

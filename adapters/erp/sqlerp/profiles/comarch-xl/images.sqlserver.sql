@@ -1,3 +1,4 @@
+-- erpbridge: key order
 -- SQL Server variant: typed NULLs, since an untyped NULL in a UNION is an int there.
 -- Images: the URL attribute's text, then binary data linked through
 -- CDN.DaneObiekty. Ordered by product; the position is the row's number
@@ -17,4 +18,4 @@ FROM (
     JOIN CDN.TwrKarty t ON t.Twr_GIDNumer = o.DAO_ObiNumer
     WHERE o.DAO_ObiTyp = 16
 ) x
-ORDER BY x.product_id, x.src, x.ord
+ORDER BY BYTE_ORDER(x.sku), x.product_id, x.src, x.ord

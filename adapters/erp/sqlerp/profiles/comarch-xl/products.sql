@@ -1,3 +1,6 @@
+-- erpbridge: key order
+-- The erpbridge-changed comment is where options.change_tracking (SQL
+-- Server) puts its CHANGETABLE filter; otherwise it is only a comment.
 -- One row per product, group membership and attribute value, ordered by
 -- product; the adapter folds them. Twr_Typ 4 is a service. Cards with the
 -- parent attribute are variants. Twr_LastModL counts seconds since
@@ -26,4 +29,5 @@ WHERE t.Twr_GIDTyp = 16 AND NOT EXISTS (
     SELECT 1 FROM CDN.Atrybuty pa
     JOIN CDN.AtrybutyKlasy pk ON pk.AtK_ID = pa.Atr_AtkId
     WHERE pa.Atr_ObiTyp = 16 AND pa.Atr_ObiNumer = t.Twr_GIDNumer AND pk.AtK_Nazwa = :parent_attr)
-ORDER BY t.Twr_GIDNumer, a.Atr_Id
+  /*erpbridge-changed CDN.TwrKarty t.Twr_GIDNumer*/
+ORDER BY BYTE_ORDER(t.Twr_Kod), t.Twr_GIDNumer, a.Atr_Id

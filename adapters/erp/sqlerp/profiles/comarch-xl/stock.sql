@@ -1,4 +1,6 @@
--- Unordered: the hub keys prices and stock itself, and sorting a million rows costs.
+-- erpbridge: key order
+-- Rows in key order (price list or warehouse, '|', SKU), bytewise, so the
+-- hub compares them with its mirror without holding either in memory.
 -- Stock per product and warehouse: the sum of CDN.TwrZasoby, with the
 -- unrealised quantity of active, unexpired reservations (Rez_GIDTyp 2576)
 -- as reserved. A reservation for all warehouses (Rez_MagNumer 0) counts in
@@ -29,3 +31,4 @@ LEFT JOIN (
       AND (Rez_DataWaznosci = 0 OR Rez_DataWaznosci >= :today)
     GROUP BY Rez_TwrNumer
 ) ra ON ra.Rez_TwrNumer = z.TwZ_TwrNumer
+ORDER BY BYTE_ORDER(CONCAT(m.MAG_Kod, '|', t.Twr_Kod))

@@ -1,3 +1,4 @@
+-- erpbridge: key order
 -- Variant cards: products whose parent attribute holds the parent's SKU.
 SELECT t.Twr_GIDNumer AS id,
        t.Twr_Kod AS sku,
@@ -14,4 +15,5 @@ JOIN CDN.AtrybutyKlasy pk ON pk.AtK_ID = pa.Atr_AtkId AND pk.AtK_Nazwa = :parent
 LEFT JOIN CDN.Atrybuty o ON o.Atr_ObiTyp = 16 AND o.Atr_ObiNumer = t.Twr_GIDNumer AND o.Atr_Id <> pa.Atr_Id
 LEFT JOIN CDN.AtrybutyKlasy ok ON ok.AtK_ID = o.Atr_AtkId
 WHERE t.Twr_GIDTyp = 16
-ORDER BY t.Twr_GIDNumer, o.Atr_Id
+  /*erpbridge-changed CDN.TwrKarty t.Twr_GIDNumer*/
+ORDER BY BYTE_ORDER(t.Twr_Kod), t.Twr_GIDNumer, o.Atr_Id

@@ -1,0 +1,145 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/erpbridge/erpbridge/internal/catalog"
+	"github.com/erpbridge/erpbridge/internal/state"
+)
+
+// orderedERP is a fakeERP that promises key order for every kind; sorted
+// makes it keep the promise.
+type orderedERP struct {
+	*fakeERP
+	sorted bool
+}
+
+func (o *orderedERP) SnapshotKeyOrdered(catalog.Kind) bool { return true }
+
+func (o *orderedERP) Snapshot(ctx context.Context, kinds []catalog.Kind, fn func(catalog.Record) error) error {
+	if !o.sorted {
+		return o.fakeERP.Snapshot(ctx, kinds, fn)
+	}
+	o.mu.Lock()
+	for _, k := range kinds {
+		slices.SortFunc(o.recs[k], func(a, b catalog.Record) int { return strings.Compare(a.Key(), b.Key()) })
+	}
+	o.mu.Unlock()
+	return o.fakeERP.Snapshot(ctx, kinds, fn)
+}
+
+func mirrorDump(t *testing.T, db *state.DB) string {
+	t.Helper()
+	var b strings.Builder
+	for _, k := range catalog.Kinds {
+		if err := db.StreamMirror(t.Context(), string(k), func(r state.MirrorRecord) error {
+			b.WriteString(r.Kind + "/" + r.Key + "=" + r.Hash + "\n")
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
+}
+
+// The in-order read finds what the map read finds: the same counts, the
+// same changes and the same mirror, for additions, changes and removals,
+// also when the ERP breaks its order promise (then it falls back).
+func TestSnapshotInKeyOrder(t *testing.T) {
+	t.Parallel()
+	steps := []func(b *bundle){
+		func(b *bundle) {},
+		func(b *bundle) {
+			recs := catalogRecords("21.50")
+			recs = append(recs, catalog.Price{SKU: "AAA", PriceList: "detal", Amount: d("1"), Currency: "PLN"},
+				catalog.Price{SKU: "ZZZ", PriceList: "detal", Amount: d("2"), Currency: "PLN"})
+			b.erp.set(slices.Delete(recs, 12, 13)...) // a stock level in the middle gone
+		},
+		func(b *bundle) {
+			recs := catalogRecords("21.50")
+			b.erp.set(recs[:len(recs)-1]...) // the last stock level and the extra prices gone
+		},
+	}
+	plain, sorted, broken := setup(t), setup(t), setup(t)
+	var logs bytes.Buffer
+	srcSorted := &orderedERP{fakeERP: sorted.erp, sorted: true}
+	srcBroken := &orderedERP{fakeERP: broken.erp}
+	for i, step := range steps {
+		step(plain)
+		step(sorted)
+		step(broken)
+		o := SnapshotOptions{MaxRemoveShare: d("0.9")}
+		want, err := Snapshot(t.Context(), plain.db, plain.erp, o)
+		if err != nil {
+			t.Fatalf("step %d, map read: %v", i, err)
+		}
+		got, err := Snapshot(t.Context(), sorted.db, srcSorted, o)
+		if err != nil {
+			t.Fatalf("step %d, in-order read: %v", i, err)
+		}
+		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		fell, err := Snapshot(t.Context(), broken.db, srcBroken, o)
+		if err != nil {
+			t.Fatalf("step %d, broken order: %v", i, err)
+		}
+		for name, s := range map[string]SnapshotSummary{"in order": got, "broken order": fell} {
+			if !slices.Equal(s.Kinds, want.Kinds) {
+				t.Errorf("step %d, %s: summary %+v, want %+v", i, name, s.Kinds, want.Kinds)
+			}
+			if !slices.Equal(s.Changes.Sorted(), want.Changes.Sorted()) || s.Changes.All != want.Changes.All {
+				t.Errorf("step %d, %s: changes %v (all %v), want %v (all %v)", i, name, s.Changes.Sorted(), s.Changes.All, want.Changes.Sorted(), want.Changes.All)
+			}
+		}
+		w := mirrorDump(t, plain.db)
+		if g := mirrorDump(t, sorted.db); g != w {
+			t.Errorf("step %d: in-order mirror\n%s\nwant\n%s", i, g, w)
+		}
+		if g := mirrorDump(t, broken.db); g != w {
+			t.Errorf("step %d: broken-order mirror\n%s\nwant\n%s", i, g, w)
+		}
+	}
+	if !strings.Contains(logs.String(), "not in key order") {
+		t.Errorf("the broken order was not logged: %s", logs.String())
+	}
+	if sk := kindSummary(must(Snapshot(t.Context(), sorted.db, srcSorted, SnapshotOptions{})), catalog.KindStock); sk.Unchanged != 3 || sk.Read != 3 {
+		t.Errorf("unchanged in-order read of stock = %+v", sk)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// A key sent twice in a row is refused, an emptied kind is refused, and
+// neither changes the mirror.
+func TestSnapshotInKeyOrderRefusals(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	src := &orderedERP{fakeERP: b.erp, sorted: true}
+	if _, err := Snapshot(t.Context(), b.db, src, SnapshotOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before := mirrorDump(t, b.db)
+	recs := catalogRecords("99")
+	b.erp.set(append(recs, recs[7])...) // a price twice
+	_, err := Snapshot(t.Context(), b.db, src, SnapshotOptions{MaxRemoveShare: d("1")})
+	if err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("duplicate key: err = %v, want one naming it", err)
+	}
+	b.erp.set(recs[:7]...) // no prices, no stock
+	_, err = Snapshot(t.Context(), b.db, src, SnapshotOptions{MaxRemoveShare: d("0.5")})
+	if err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Errorf("emptied prices: err = %v, want ErrTooManyRemovals", err)
+	}
+	if got := mirrorDump(t, b.db); got != before {
+		t.Errorf("refused reads changed the mirror:\n%s\nwant\n%s", got, before)
+	}
+}
