@@ -181,7 +181,7 @@ func (db *DB) mirrorIn(ctx context.Context, kind, column string, vals []string, 
 // MirrorHashes calls fn with the key and hash of every mirror record of
 // kind, in bytewise key order (the order Go compares strings in, whatever
 // the database's collation), without loading payloads; for comparing a full
-// ERP snapshot with the mirror. The covering index of migration 0006 makes
+// ERP snapshot with the mirror. The covering index of migration 0005 makes
 // it an index-only scan. It stops at the first error from fn and returns
 // it.
 func (db *DB) MirrorHashes(ctx context.Context, kind string, fn func(key, hash string) error) error {

@@ -60,7 +60,7 @@ type Options struct {
 	// ChangeTracking reads product changes with SQL Server Change Tracking
 	// (CHANGETABLE) instead of the modified_at watermark; driver sqlserver
 	// only, and the DBA must enable tracking on the products table.
-	ChangeTracking bool `yaml:"change_tracking"`
+	ChangeTracking bool `yaml:"change_tracking" doc:"Read product changes with SQL Server Change Tracking (CHANGETABLE) instead of the modified_at watermark; falls back to a full read when the hub's version is older than CHANGE_TRACKING_MIN_VALID_VERSION. Driver sqlserver only; the DBA enables tracking on the products table (docs/comarch.md). Never run against a real SQL Server here."`
 
 	// MaxOpenConns caps the connection pool.
 	MaxOpenConns int `yaml:"max_open_conns" default:"4" doc:"Most connections open to the ERP database at once."`
