@@ -52,7 +52,7 @@ type HTTP struct {
 	// Listen is the host:port the server listens on.
 	Listen string `yaml:"listen" default:"127.0.0.1:8080" doc:"host:port the server listens on. Use 0.0.0.0:8080 (or :8080) in a container or behind a reverse proxy on another host."`
 	// PublicURL is how shops reach the hub (for webhook URLs and image URLs).
-	PublicURL string `yaml:"public_url" doc:"Absolute http(s) URL at which shops reach the hub. Images the ERP keeps as binary data are sent to shops as public_url/images/<hash>, a path this version does not serve yet. Empty: such images are left out."`
+	PublicURL string `yaml:"public_url" doc:"Absolute http(s) URL at which shops reach the hub. Images the ERP keeps as binary data are served by the hub at public_url/images/<content hash>/<sku>/<position> (public, cacheable forever: the URL changes with the bytes). Empty: such images are left out."`
 	// MaxBodyBytes limits webhook bodies.
 	MaxBodyBytes int64 `yaml:"max_body_bytes" default:"1048576" doc:"Largest webhook body accepted, in bytes; a larger one gets 413."`
 	// AdminTokens are the bearer tokens of the admin API and dashboard.

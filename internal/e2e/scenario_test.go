@@ -3,7 +3,10 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,6 +21,7 @@ import (
 	"github.com/erpbridge/erpbridge/adapters/store/woocommerce"
 	"github.com/erpbridge/erpbridge/adapters/store/woocommerce/fakewoo"
 	"github.com/erpbridge/erpbridge/internal/catalog"
+	"github.com/erpbridge/erpbridge/internal/store"
 )
 
 // TestScenarios is a day in the life of a hub feeding a WooCommerce shop in
@@ -58,6 +62,32 @@ func TestScenarios(t *testing.T) {
 				t.Fatalf("%s webhook: %v\n%s", id, err, srv.log)
 			}
 		}
+
+		t.Run("images the ERP keeps as data are served by the hub", func(t *testing.T) {
+			var url string
+			for _, it := range w.b2b.Items() {
+				if d, ok := it.Doc.(*store.ProductDoc); ok {
+					for _, u := range d.Images {
+						if strings.HasPrefix(u, srv.url+"/images/") {
+							url = u
+						}
+					}
+				}
+			}
+			if url == "" {
+				t.Fatal("no product in b2b has an image URL of the hub")
+			}
+			resp, err := http.Get(url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			sum := sha256.Sum256(body)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(url, "/images/"+hex.EncodeToString(sum[:])+"/") {
+				t.Fatalf("GET %s: %s, %d bytes whose hash is not the URL's", url, resp.Status, len(body))
+			}
+		})
 
 		t.Run("a price change reaches each shop with its rules", func(t *testing.T) {
 			w.setPrices(priced, "123.455", "80.005")

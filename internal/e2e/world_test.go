@@ -199,6 +199,7 @@ state:
   dsn: "{{stateDSN}}"
 http:
   listen: {{listen}}
+  public_url: http://{{listen}}
   admin_tokens:
     - {name: e2e, token: "{{admintoken}}", role: admin}
 schedules:

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/erpbridge/erpbridge/internal/catalog"
+	"github.com/erpbridge/erpbridge/internal/erp"
 )
 
 // Snapshot implements erp.Source: it streams every record of kinds, kind by
@@ -508,37 +509,26 @@ func resolveImageURL(base, u string) string {
 	return strings.TrimRight(base, "/") + "/" + strings.TrimLeft(strings.ReplaceAll(u, "\\", "/"), "/")
 }
 
-// ImageData is one binary image read from the ERP.
-type ImageData struct {
-	Image catalog.Image
-	Data  []byte
-}
-
-// ErrImageNotFound is returned by Image when the product has no binary image
-// at that position.
-var ErrImageNotFound = fmt.Errorf("sqlerp: image not found")
-
-// Image returns the binary image of product sku at position (as in
-// catalog.Image). When hash is not empty the image's content hash must
-// match it, so a URL that contains an old hash never serves new bytes.
-func (s *Source) Image(ctx context.Context, sku string, position int, hash string) (ImageData, error) {
+// ImageData implements erp.ImageReader: the bytes of product sku's binary
+// image at position (as in catalog.Image) whose content hash is hash, so a
+// URL that contains an old hash never serves new bytes.
+func (s *Source) ImageData(ctx context.Context, sku string, position int, hash string) ([]byte, error) {
 	if !s.prof.Has(QueryImageData) {
-		return ImageData{}, fmt.Errorf("sqlerp: profile %s has no %s query", s.prof.Name, QueryImageData)
+		return nil, fmt.Errorf("%w: profile %s has no %s query", erp.ErrImageNotFound, s.prof.Name, QueryImageData)
 	}
-	var out ImageData
+	var data []byte
 	found := false
 	err := s.readImageRows(ctx, QueryImageData, map[string]any{"sku": sku}, 0, func(ir imageRow) error {
-		if ir.img.Position == position && ir.img.ProductSKU == sku && ir.img.ContentHash != "" {
-			out = ImageData{Image: ir.img, Data: ir.data}
-			found = true
+		if ir.img.Position == position && ir.img.ProductSKU == sku && ir.img.ContentHash == hash {
+			data, found = ir.data, true
 		}
 		return nil
 	})
 	if err != nil {
-		return ImageData{}, err
+		return nil, err
 	}
-	if !found || (hash != "" && out.Image.ContentHash != hash) {
-		return ImageData{}, fmt.Errorf("%w: %s#%d", ErrImageNotFound, sku, position)
+	if !found {
+		return nil, fmt.Errorf("%w: %s#%d", erp.ErrImageNotFound, sku, position)
 	}
-	return out, nil
+	return data, nil
 }

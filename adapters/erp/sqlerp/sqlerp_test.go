@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,15 +139,16 @@ func testCheckAndImages(t *testing.T, e engine, profile string) {
 	if err != nil || img.ContentHash == "" {
 		t.Fatalf("no binary image in snapshot: %v", err)
 	}
-	data, err := src.Image(ctx, img.ProductSKU, img.Position, img.ContentHash)
+	var reader erp.ImageReader = src
+	data, err := reader.ImageData(ctx, img.ProductSKU, img.Position, img.ContentHash)
 	if err != nil {
-		t.Fatalf("Image: %v", err)
+		t.Fatalf("ImageData: %v", err)
 	}
-	sum := sha256.Sum256(data.Data)
-	if hex.EncodeToString(sum[:]) != img.ContentHash || data.Image.ContentType != "image/png" {
-		t.Errorf("image bytes do not match hash %s (%s)", img.ContentHash, data.Image.ContentType)
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != img.ContentHash || img.ContentType != "image/png" || http.DetectContentType(data) != "image/png" {
+		t.Errorf("image bytes do not match hash %s (%s)", img.ContentHash, img.ContentType)
 	}
-	if _, err := src.Image(ctx, img.ProductSKU, img.Position, strings.Repeat("0", 64)); !errors.Is(err, sqlerp.ErrImageNotFound) {
+	if _, err := reader.ImageData(ctx, img.ProductSKU, img.Position, strings.Repeat("0", 64)); !errors.Is(err, erp.ErrImageNotFound) {
 		t.Errorf("Image with a stale hash: %v", err)
 	}
 
