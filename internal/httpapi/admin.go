@@ -70,7 +70,9 @@ func (a *admin) register(g *gin.RouterGroup, auth *authenticator) {
 	w := requireWrite()
 	g.GET("/status", a.status)
 	g.GET("/items", a.listItems)
-	g.POST("/items/:store/:kind/:sku/retry", w, a.retryItem)
+	g.POST("/items/:store/:kind/:sku/retry", w, a.itemAction("retry"))
+	g.POST("/items/:store/:kind/:sku/park", w, a.itemAction("park"))
+	g.POST("/items/:store/:kind/:sku/skip", w, a.itemAction("skip"))
 	g.POST("/stores/:store/retry-parked", w, a.retryParked)
 	g.GET("/orders", a.listOrders)
 	g.GET("/orders/:id", a.getOrder)
@@ -440,27 +442,51 @@ func (a *admin) record(c *gin.Context, action, subject string, detail any) error
 	return a.db.Audit(c.Request.Context(), nil, state.Event{Actor: principalOf(c).Actor(), Action: action, Subject: subject, Detail: raw})
 }
 
-func (a *admin) retryItem(c *gin.Context) {
-	store, kind, sku := c.Param("store"), c.Param("kind"), c.Param("sku")
-	err := a.db.Unpark(c.Request.Context(), store, kind, sku)
-	if errors.Is(err, state.ErrNotFound) {
-		abortError(c, http.StatusNotFound, "not_found", fmt.Sprintf("no item %s/%s/%s", store, kind, sku))
-		return
+// itemAction is an operator's action on one store item: retry (push it
+// again now), park (hold it back until retried or changed) or skip (take its
+// desired record as what the shop has).
+func (a *admin) itemAction(name string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		store, kind, sku := c.Param("store"), c.Param("kind"), c.Param("sku")
+		var body struct {
+			Reason string `json:"reason"`
+		}
+		if !optionalJSON(c, &body, `{"reason": "..."}`) {
+			return
+		}
+		ctx := c.Request.Context()
+		var err error
+		var details any
+		switch name {
+		case "retry":
+			err = a.db.Unpark(ctx, store, kind, sku)
+		case "park":
+			if body.Reason == "" {
+				body.Reason = "parked by " + principalOf(c).Name
+			}
+			err, details = a.db.ParkItem(ctx, store, kind, sku, body.Reason), map[string]string{"reason": body.Reason}
+		case "skip":
+			err = a.db.SkipItem(ctx, store, kind, sku)
+		}
+		if errors.Is(err, state.ErrNotFound) {
+			abortError(c, http.StatusNotFound, "not_found", fmt.Sprintf("no item %s/%s/%s", store, kind, sku))
+			return
+		}
+		if err != nil {
+			a.internal(c, name+" item", err)
+			return
+		}
+		if err := a.record(c, "item."+name, store+"/"+kind+"/"+sku, details); err != nil {
+			a.internal(c, "audit", err)
+			return
+		}
+		it, err := a.db.GetStoreItem(ctx, store, kind, sku)
+		if err != nil {
+			a.internal(c, "read item", err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"item": itemJSON(it)})
 	}
-	if err != nil {
-		a.internal(c, "retry item", err)
-		return
-	}
-	if err := a.record(c, "item.retry", store+"/"+kind+"/"+sku, nil); err != nil {
-		a.internal(c, "audit", err)
-		return
-	}
-	it, err := a.db.GetStoreItem(c.Request.Context(), store, kind, sku)
-	if err != nil {
-		a.internal(c, "read item", err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"item": itemJSON(it)})
 }
 
 func (a *admin) retryParked(c *gin.Context) {

@@ -226,6 +226,35 @@ func TestItems(t *testing.T) {
 	}
 }
 
+func TestItemParkAndSkip(t *testing.T) {
+	t.Parallel()
+	b := newHub(t)
+	rec := b.do(t, "POST", "/api/v1/items/b2c/product/KUBEK-01/park", adminToken, strings.NewReader(`{"reason": "wait for the photo shoot"}`))
+	var body struct{ Item item }
+	decode(t, rec, &body)
+	if rec.Code != http.StatusOK || body.Item.State != "parked" || body.Item.ParkedReason != "wait for the photo shoot" {
+		t.Fatalf("park = %d %+v", rec.Code, body.Item)
+	}
+	rec = b.do(t, "POST", "/api/v1/items/b2c/product/TALERZ-02/skip", adminToken, nil)
+	decode(t, rec, &body)
+	if rec.Code != http.StatusOK || body.Item.State != "in_sync" || body.Item.ParkedReason != "" {
+		t.Fatalf("skip = %d %+v, want in step without a reason", rec.Code, body.Item)
+	}
+	for _, path := range []string{"/api/v1/items/b2c/product/NOPE/park", "/api/v1/items/b2c/product/NOPE/skip"} {
+		if rec := b.do(t, "POST", path, adminToken, nil); rec.Code != http.StatusNotFound || errorCode(t, rec) != "not_found" {
+			t.Errorf("%s = %d %s", path, rec.Code, rec.Body)
+		}
+	}
+	if rec := b.do(t, "POST", "/api/v1/items/b2c/product/KUBEK-01/park", adminToken, strings.NewReader(`{"reason": 5}`)); rec.Code != http.StatusBadRequest {
+		t.Errorf("park with a bad body = %d, want 400", rec.Code)
+	}
+	got := auditActions(t, b)
+	want := []string{"api:ops item.skip b2c/product/TALERZ-02", "api:ops item.park b2c/product/KUBEK-01"}
+	if !slices.Equal(got, want) {
+		t.Errorf("audit = %v, want %v", got, want)
+	}
+}
+
 func TestItemRetry(t *testing.T) {
 	t.Parallel()
 	b := newHub(t)

@@ -52,6 +52,7 @@ func runSuite(t *testing.T, open opener) {
 		{"StoreItems", testStoreItems},
 		{"AckStaleHash", testAckStaleHash},
 		{"StoreItemsParking", testStoreItemsParking},
+		{"ItemOperatorActions", testItemOperatorActions},
 		{"StoreItemsByKind", testStoreItemsByKind},
 		{"Inbox", testInbox},
 		{"InboxDeliveries", testInboxDeliveries},

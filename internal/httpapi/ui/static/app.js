@@ -113,6 +113,17 @@
     return h("div", { class: "actions" }, b);
   }
 
+  function itemButtons(it) {
+    if (!isAdmin) return null;
+    const path = "/items/" + [it.store, it.kind, it.sku].map(encodeURIComponent).join("/");
+    const name = it.kind + " of " + it.sku;
+    const b = [action("Retry", path + "/retry", "primary", null, name + " will be pushed to " + it.store + " again.")];
+    if (it.state !== "parked") b.push(action("Park", path + "/park", "", null, name + " is held back from " + it.store + " until retried or changed in the ERP."));
+    b.push(action("Skip", path + "/skip", "danger", "Skip " + name + "? " + it.store + " keeps what it has until the ERP changes it again.",
+      name + " is skipped; " + it.store + " keeps what it has."));
+    return h("div", { class: "actions" }, b);
+  }
+
   const waiting = (o) => (o.received || 0) + (o.processing || 0);
   const stuck = (o) => (o.parked || 0) + (o.invalid || 0);
 
@@ -186,9 +197,7 @@
     const itemRow = (it, reason) => h("tr", { "data-sku": it.sku },
       h("td", {}, it.store), h("td", {}, it.kind), h("td", {}, h("code", {}, it.sku)), h("td", {}, badge(it.state)),
       h("td", { class: "reason" }, reason), h("td", { class: "num" }, it.attempts), h("td", {}, when(it.updated_at)),
-      h("td", {}, isAdmin && it.state === "parked" ? h("div", { class: "actions" },
-        action("Retry", "/items/" + [it.store, it.kind, it.sku].map(encodeURIComponent).join("/") + "/retry", "primary", null,
-          it.kind + " of " + it.sku + " will be pushed to " + it.store + " again.")) : null));
+      h("td", {}, itemButtons(it)));
     const bulk = isAdmin ? status.stores.filter(st => st.items.parked > 0).map(st =>
       action("Retry all parked in " + st.id, "/stores/" + encodeURIComponent(st.id) + "/retry-parked", "", null,
         r => r.retried + " parked item(s) of " + st.id + " will be pushed again.")) : [];
@@ -199,7 +208,7 @@
         h("td", {}, orderLink(o)), h("td", {}, badge(o.state)), h("td", { class: "reason" }, o.reason),
         h("td", {}, when(o.received_at)), h("td", {}, orderButtons(o)))), "attention-orders") : empty("No parked or invalid orders."),
       h("div", { class: "section-head" }, h("h2", {}, "Parked items"), h("div", { class: "actions" }, bulk)),
-      h("p", { class: "muted" }, "Items a shop refused for a reason retrying will not fix. Fix the data in the ERP (the item is retried by itself when it changes) or retry it here."),
+      h("p", { class: "muted" }, "Items a shop refused for a reason retrying will not fix. Fix the data in the ERP (the item is retried by itself when it changes), retry it here, or skip it to leave the shop as it is."),
       parkedItems.items.length ? table(["Store", "Kind", "SKU", "State", "Reason", { label: "Attempts", num: 1 }, "Since", ""],
         parkedItems.items.map(it => itemRow(it, it.parked_reason)), "parked-items") : empty("No parked items."),
       h("h2", {}, "Failing items"),
