@@ -166,8 +166,6 @@ func class(err error) string {
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
-func decPtr(s string) *decimal.Decimal { d := dec(s); return &d }
-
 // ean13 returns a valid EAN-13 in the 20-29 in-store range for n.
 func ean13(n int) string {
 	body := fmt.Sprintf("2%011d", n%100000000000)
