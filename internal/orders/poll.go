@@ -2,7 +2,6 @@ package orders
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -70,7 +69,7 @@ func (s *Service) Poll(ctx context.Context, storeID string) (PollResult, error) 
 				if o.ID == "" {
 					continue
 				}
-				out, rel, err := s.intakeTx(ctx, tx, st, o.ID, o.Raw, o.UpdatedAt.UTC(), nil)
+				out, rel, err := s.applyTx(ctx, tx, prepare(st, o.ID, o.Raw, o.UpdatedAt.UTC(), nil))
 				if err != nil {
 					return err
 				}
@@ -88,7 +87,7 @@ func (s *Service) Poll(ctx context.Context, storeID string) (PollResult, error) 
 			return nil
 		})
 		s.leave()
-		if err != nil && !errors.Is(err, errDuplicate) {
+		if err != nil {
 			return res, err
 		}
 		cursor = next

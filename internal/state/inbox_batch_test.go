@@ -1,0 +1,97 @@
+package state
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+func TestReceiveOrdersSQLite(t *testing.T) {
+	t.Parallel()
+	testReceiveOrders(t, openTestSQLite)
+}
+
+func TestReceiveOrdersPostgres(t *testing.T) {
+	t.Parallel()
+	dsn := os.Getenv(postgresEnv)
+	if dsn == "" {
+		t.Skipf("set %s to a PostgreSQL DSN to run ReceiveOrders on PostgreSQL", postgresEnv)
+	}
+	testReceiveOrders(t, postgresOpener(dsn))
+}
+
+func testReceiveOrders(t *testing.T, open opener) {
+	db := migrated(t, open)
+	ctx := t.Context()
+	t1 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	known, _, err := db.ReceiveOrder(ctx, nil, InboxOrder{Store: "b2c", ShopOrderID: "2", Payload: []byte("old")}, t1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dup, err := db.RecordDelivery(ctx, nil, "b2c", "d-seen", known); err != nil || dup {
+		t.Fatal(dup, err)
+	}
+	batch := []NewOrder{
+		{Order: InboxOrder{Store: "b2c", ShopOrderID: "1", Payload: []byte("one")}, ShopUpdatedAt: t1, Deliveries: []string{"d1", "e1"}},
+		{Order: InboxOrder{Store: "b2c", ShopOrderID: "2", Payload: []byte("new")}, ShopUpdatedAt: t1.Add(time.Hour), Deliveries: []string{"d2"}},
+		{Order: InboxOrder{Store: "b2b", ShopOrderID: "2", State: OrderInvalid, Reason: "parse: bad", Payload: []byte("{")}},
+		// A delivery id already recorded for another order: the order is
+		// still new and stored.
+		{Order: InboxOrder{Store: "b2c", ShopOrderID: "3"}, Deliveries: []string{"d-seen"}},
+	}
+	var ids []int64
+	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
+		ids, err = db.ReceiveOrders(ctx, tx, batch)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids[0] == 0 || ids[1] != 0 || ids[2] == 0 || ids[3] == 0 || ids[0] == ids[2] {
+		t.Fatalf("ids = %v, want new ids for positions 0, 2, 3 and 0 for the known order", ids)
+	}
+	o, err := db.GetOrder(ctx, ids[0])
+	if err != nil || o.ShopOrderID != "1" || o.State != OrderReceived || string(o.Payload) != "one" {
+		t.Fatalf("order 1 = %+v, %v", o, err)
+	}
+	o, err = db.GetOrder(ctx, ids[2])
+	if err != nil || o.Store != "b2b" || o.State != OrderInvalid || o.Reason != "parse: bad" {
+		t.Fatalf("invalid order = %+v, %v", o, err)
+	}
+	o, err = db.GetOrder(ctx, ids[3])
+	if err != nil || len(o.Payload) != 0 {
+		t.Fatalf("order 3 = %+v, %v", o, err)
+	}
+	if o, err := db.OrderByKey(ctx, "b2c", "2"); err != nil || string(o.Payload) != "old" {
+		t.Fatalf("the known order changed: %+v, %v", o, err)
+	}
+	// The new orders' deliveries are recorded, the known order's is not.
+	for _, d := range []struct {
+		id  string
+		dup bool
+	}{{"d1", true}, {"e1", true}, {"d2", false}} {
+		dup, err := db.RecordDelivery(ctx, nil, "b2c", d.id, 0)
+		if err != nil || dup != d.dup {
+			t.Errorf("delivery %s seen = %v, %v; want %v", d.id, dup, err, d.dup)
+		}
+	}
+	// The shop time is kept: an older version does not replace the payload,
+	// a newer one does.
+	if _, changed, err := db.UpdateOrderPayload(ctx, nil, "b2c", "1", []byte("older"), t1.Add(-time.Minute)); err != nil || changed {
+		t.Errorf("older payload replaced: %v, %v", changed, err)
+	}
+	if _, changed, err := db.UpdateOrderPayload(ctx, nil, "b2c", "1", []byte("newer"), t1.Add(time.Minute)); err != nil || !changed {
+		t.Errorf("newer payload not taken: %v, %v", changed, err)
+	}
+	if _, err := db.ReceiveOrders(ctx, nil, batch[:1:1]); err != nil {
+		t.Errorf("receiving a known order again: %v", err)
+	}
+	if _, err := db.ReceiveOrders(ctx, nil, []NewOrder{batch[0], batch[0]}); err == nil {
+		t.Error("a key given twice was accepted")
+	}
+	if ids, err := db.ReceiveOrders(ctx, nil, nil); err != nil || len(ids) != 0 {
+		t.Errorf("empty batch = %v, %v", ids, err)
+	}
+}
