@@ -215,7 +215,7 @@ func (s *Service) processOne(ctx context.Context, o state.InboxOrder, products *
 		return "", err
 	}
 	log.Info("order imported", slog.String("staging_id", ref.ID), slog.Bool("created", ref.Created),
-		slog.String("customer_match", n.MatchBy))
+		slog.String("customer_match", n.Order.Customer.MatchKey))
 	return state.OrderImported, nil
 }
 
