@@ -45,6 +45,8 @@ func run(args []string) error {
 		return runProject(ctx, args[1:], log)
 	case "push":
 		return runPush(ctx, args[1:], log)
+	case "intake-server":
+		return runIntakeServer(ctx, args[1:], log)
 	default:
 		return fmt.Errorf("unknown subcommand %q: use snapshot, project or push", args[0])
 	}
