@@ -171,5 +171,14 @@ func FuzzNormalize(f *testing.F) {
 		if m := n.Order.Payment.Method; m != "" && m != "KARTA" {
 			t.Fatalf("payment method %q not mapped", m)
 		}
+		switch c := n.Order.Customer; {
+		case c.MatchKey == MatchRetail && c.RetailCustomer == testRules().RetailCustomer:
+		case (c.MatchKey == MatchNIP && c.NIP != "") || (c.MatchKey == MatchEmail && c.Email != ""):
+			if c.RetailCustomer != "" {
+				t.Fatalf("customer matched by %s carries retail customer %q", c.MatchKey, c.RetailCustomer)
+			}
+		default:
+			t.Fatalf("customer %+v: match key %q without its value", c, c.MatchKey)
+		}
 	})
 }
