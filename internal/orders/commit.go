@@ -157,7 +157,7 @@ func (s *Service) commitTx(ctx context.Context, batch []*request) ([]Outcome, bo
 	}
 	outs := make([]Outcome, len(batch))
 	var released bool
-	err := s.DB.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.DB.InDurableTx(ctx, func(tx *sqlx.Tx) error {
 		clear(outs)
 		released = false
 		ids, err := s.DB.ReceiveOrders(ctx, tx, news)

@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -134,4 +135,46 @@ ON CONFLICT (store, delivery_id) DO NOTHING`
 // values repeats tuple n times, comma separated.
 func values(tuple string, n int) string {
 	return strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", ")
+}
+
+// InDurableTx is InTx for writes the caller confirms to someone else as
+// stored (a webhook's 2xx). The pool's SQLite connections run WAL with
+// synchronous NORMAL: a commit survives a crash of the process but may be
+// lost with the machine's power. Here the commit is synced to disk
+// (synchronous FULL, on a connection of its own), so it survives both; with
+// many orders per transaction that is one sync per batch. On PostgreSQL
+// every commit is durable and this is InTx.
+func (db *DB) InDurableTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	if db.driver != DriverSQLite {
+		return db.InTx(ctx, fn)
+	}
+	conn, err := db.x.Connx(ctx)
+	if err != nil {
+		return fmt.Errorf("state: durable transaction: %w", err)
+	}
+	defer conn.Close()
+	// The level cannot change inside a transaction, so it is set around it
+	// and put back before the connection returns to the pool.
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
+		return fmt.Errorf("state: durable transaction: %w", err)
+	}
+	defer func() {
+		// A failure here leaves one pooled connection syncing every commit:
+		// slower, not wrong, and no reason to fail what was committed.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = NORMAL`); err != nil {
+			db.logger.Warn("state: restore synchronous NORMAL", slog.String("error", err.Error()))
+		}
+	}()
+	tx, err := conn.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("state: begin transaction: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }() // after a commit: sql.ErrTxDone
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("state: commit: %w", err)
+	}
+	return nil
 }

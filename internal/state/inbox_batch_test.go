@@ -1,6 +1,7 @@
 package state
 
 import (
+	"errors"
 	"os"
 	"testing"
 	"time"
@@ -93,5 +94,49 @@ func testReceiveOrders(t *testing.T, open opener) {
 	}
 	if ids, err := db.ReceiveOrders(ctx, nil, nil); err != nil || len(ids) != 0 {
 		t.Errorf("empty batch = %v, %v", ids, err)
+	}
+}
+
+func TestInDurableTxSQLite(t *testing.T) {
+	t.Parallel()
+	db := migrated(t, openTestSQLite)
+	db.x.SetMaxOpenConns(1) // the pool's one connection is the one used
+	ctx := t.Context()
+	level := func(x sqlx.QueryerContext) int {
+		var n int
+		if err := x.QueryRowxContext(ctx, `PRAGMA synchronous`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const normal, full = 1, 2
+	err := db.InDurableTx(ctx, func(tx *sqlx.Tx) error {
+		if n := level(tx); n != full {
+			t.Errorf("synchronous inside = %d, want FULL (%d)", n, full)
+		}
+		_, err := db.ReceiveOrders(ctx, tx, []NewOrder{{Order: InboxOrder{Store: "b2c", ShopOrderID: "1"}}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := level(db.x); n != normal {
+		t.Errorf("synchronous after = %d, want NORMAL (%d) back", n, normal)
+	}
+	if _, err := db.OrderByKey(ctx, "b2c", "1"); err != nil {
+		t.Errorf("committed order: %v", err)
+	}
+	boom := errors.New("boom")
+	err = db.InDurableTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := db.ReceiveOrders(ctx, tx, []NewOrder{{Order: InboxOrder{Store: "b2c", ShopOrderID: "2"}}}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("InDurableTx = %v, want fn's error", err)
+	}
+	if _, err := db.OrderByKey(ctx, "b2c", "2"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("rolled back order: %v, want not found", err)
 	}
 }
