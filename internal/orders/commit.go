@@ -91,7 +91,15 @@ func (s *Service) drain() {
 
 // commitBatch stores batch in one transaction and answers every request.
 func (s *Service) commitBatch(ctx context.Context, batch []*request) {
-	outs, released, err := s.commitTx(ctx, batch)
+	var (
+		outs     []Outcome
+		released bool
+	)
+	err := s.retryConflict(ctx, func() error {
+		var err error
+		outs, released, err = s.commitTx(ctx, batch)
+		return err
+	})
 	if err != nil && len(batch) > 1 {
 		s.Log.Warn("group commit failed, storing its orders one by one", slog.Int("orders", len(batch)), slog.Any("err", err))
 		for _, r := range batch {
@@ -123,33 +131,38 @@ func (s *Service) commitBatch(ctx context.Context, batch []*request) {
 
 // commitTx writes batch in one transaction: the first delivery of each
 // order key goes into one multi-row insert; the orders it did not create
-// (known before, or repeated in the batch) are then handled one by one, in
-// arrival order, each in a savepoint so that a duplicate delivery rolls back
-// only itself.
+// (known before, or repeated in the batch) are then handled one by one, a
+// key's deliveries in arrival order, each in a savepoint so that a duplicate
+// delivery rolls back only itself.
 func (s *Service) commitTx(ctx context.Context, batch []*request) ([]Outcome, bool, error) {
 	if err := s.enter(ctx); err != nil {
 		return nil, false, err
 	}
 	defer s.leave()
-	type key struct{ store, id string }
-	seen := make(map[key]bool, len(batch))
-	first := make([]int, 0, len(batch))
-	for i, r := range batch {
-		k := key{r.st.ID, r.row.ShopOrderID}
-		if !seen[k] {
-			seen[k] = true
-			first = append(first, i)
-		}
+	// Rows are written in key order (arrival order within a key), as polls
+	// do, so that writers on one PostgreSQL rarely wait for each other in
+	// opposite orders; a deadlock that still happens is retried.
+	byKey := make([]int, len(batch))
+	for i := range byKey {
+		byKey[i] = i
 	}
-	// Key order: two instances on one PostgreSQL lock keys in the same
-	// order and cannot deadlock.
-	sort.Slice(first, func(a, b int) bool {
-		ra, rb := batch[first[a]].row, batch[first[b]].row
+	sort.SliceStable(byKey, func(a, b int) bool {
+		ra, rb := batch[byKey[a]].row, batch[byKey[b]].row
 		if ra.Store != rb.Store {
 			return ra.Store < rb.Store
 		}
 		return ra.ShopOrderID < rb.ShopOrderID
 	})
+	type key struct{ store, id string }
+	seen := make(map[key]bool, len(batch))
+	first := make([]int, 0, len(batch))
+	for _, i := range byKey {
+		k := key{batch[i].st.ID, batch[i].row.ShopOrderID}
+		if !seen[k] {
+			seen[k] = true
+			first = append(first, i)
+		}
+	}
 	news := make([]state.NewOrder, len(first))
 	for j, i := range first {
 		r := batch[i]
@@ -169,11 +182,11 @@ func (s *Service) commitTx(ctx context.Context, batch []*request) ([]Outcome, bo
 				outs[i] = batch[i].created()
 			}
 		}
-		for i, r := range batch {
+		for _, i := range byKey {
 			if outs[i] != 0 {
 				continue
 			}
-			out, rel, err := s.applySaved(ctx, tx, r.item)
+			out, rel, err := s.applySaved(ctx, tx, batch[i].item)
 			if err != nil {
 				return err
 			}
@@ -213,4 +226,16 @@ func (s *Service) applySaved(ctx context.Context, tx *sqlx.Tx, it item) (Outcome
 		return 0, false, fmt.Errorf("orders: release savepoint: %w", err)
 	}
 	return out, rel, nil
+}
+
+// retryConflict runs fn, a transaction, up to three times while PostgreSQL
+// aborts it to resolve a deadlock or a serialization failure.
+func (s *Service) retryConflict(ctx context.Context, fn func() error) error {
+	var err error
+	for range 3 {
+		if err = fn(); !state.Conflict(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
 }

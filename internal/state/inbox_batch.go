@@ -2,11 +2,13 @@ package state
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -177,4 +179,12 @@ func (db *DB) InDurableTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error
 		return fmt.Errorf("state: commit: %w", err)
 	}
 	return nil
+}
+
+// Conflict reports whether err is PostgreSQL's deadlock or serialization
+// failure: the database rolled the transaction back to let another finish,
+// and running it again is the fix.
+func Conflict(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }

@@ -2,10 +2,12 @@ package state
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -138,5 +140,23 @@ func TestInDurableTxSQLite(t *testing.T) {
 	}
 	if _, err := db.OrderByKey(ctx, "b2c", "2"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("rolled back order: %v, want not found", err)
+	}
+}
+
+func TestConflict(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{fmt.Errorf("state: commit: %w", &pgconn.PgError{Code: "40P01"}), true},
+		{&pgconn.PgError{Code: "40001"}, true},
+		{&pgconn.PgError{Code: "23505"}, false},
+		{errors.New("database is locked"), false},
+		{nil, false},
+	} {
+		if got := Conflict(tc.err); got != tc.want {
+			t.Errorf("Conflict(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }
