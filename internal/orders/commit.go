@@ -127,6 +127,42 @@ func (s *Service) commitBatch(ctx context.Context, batch []*request) {
 	if released {
 		s.reserved(ctx)
 	}
+	s.checkpoint()
+}
+
+// Intake commits skip SQLite's automatic WAL checkpoint, whose writes and
+// syncs would delay the deliveries waiting for them. Every checkpointEvery
+// commits a checkpoint runs beside the writer instead, and every
+// checkpointSyncEvery commits one runs in the writer, between batches: with
+// nothing written meanwhile it completes, so the WAL starts over and stays
+// small.
+const (
+	checkpointEvery     = 100
+	checkpointSyncEvery = 1000
+)
+
+// checkpoint runs after each intake commit.
+func (s *Service) checkpoint() {
+	if s.DB.Driver() != state.DriverSQLite {
+		return
+	}
+	n := s.commitCount.Add(1)
+	if n%checkpointEvery != 0 || !s.checkpointing.CompareAndSwap(false, true) {
+		return
+	}
+	run := func() {
+		defer s.checkpointing.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+		defer cancel()
+		if err := s.DB.Checkpoint(ctx); err != nil {
+			s.Log.Warn("state checkpoint failed", slog.Any("err", err))
+		}
+	}
+	if n%checkpointSyncEvery == 0 {
+		run()
+		return
+	}
+	go run()
 }
 
 // commitTx writes batch in one transaction: the first delivery of each

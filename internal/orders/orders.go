@@ -15,6 +15,7 @@ import (
 	"encoding/binary"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/erpbridge/erpbridge/internal/config"
@@ -75,6 +76,10 @@ type Service struct {
 	gate    chan struct{}
 	logLim  *logLimiter
 	commits committer
+	// checkpointing is set while a WAL checkpoint runs; commitCount counts
+	// intake commits (see checkpoint).
+	checkpointing atomic.Bool
+	commitCount   atomic.Int64
 	// commitFault, when set (tests), fails every intake transaction just
 	// before its commit.
 	commitFault func() error

@@ -116,6 +116,10 @@ func TestInDurableTxSQLite(t *testing.T) {
 		if n := level(tx); n != full {
 			t.Errorf("synchronous inside = %d, want FULL (%d)", n, full)
 		}
+		var auto int
+		if err := tx.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&auto); err != nil || auto != 0 {
+			t.Errorf("wal_autocheckpoint inside = %d, %v; want 0", auto, err)
+		}
 		_, err := db.ReceiveOrders(ctx, tx, []NewOrder{{Order: InboxOrder{Store: "b2c", ShopOrderID: "1"}}})
 		return err
 	})
@@ -124,6 +128,13 @@ func TestInDurableTxSQLite(t *testing.T) {
 	}
 	if n := level(db.x); n != normal {
 		t.Errorf("synchronous after = %d, want NORMAL (%d) back", n, normal)
+	}
+	var auto int
+	if err := db.x.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&auto); err != nil || auto != 1000 {
+		t.Errorf("wal_autocheckpoint after = %d, %v; want 1000 back", auto, err)
+	}
+	if err := db.Checkpoint(ctx); err != nil {
+		t.Errorf("Checkpoint: %v", err)
 	}
 	if _, err := db.OrderByKey(ctx, "b2c", "1"); err != nil {
 		t.Errorf("committed order: %v", err)
