@@ -1,4 +1,4 @@
-package orders
+package normalize
 
 import (
 	"encoding/json"

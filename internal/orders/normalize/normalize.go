@@ -1,4 +1,10 @@
-package orders
+// Package normalize turns a shop's order into one ready for the ERP: lines
+// mapped to ERP products by SKU, then EAN; shipping and payment methods
+// mapped to ERP codes; the customer classified and matched (NIP, e-mail or
+// the store's one-off retail customer); and an explicit rounding line when
+// the shop's total differs from its line sums. It is pure and links no
+// database driver, so that its fuzz target runs at full speed.
+package normalize
 
 import (
 	"fmt"
