@@ -42,6 +42,12 @@ type Customer struct {
 	CompanyName string       `json:"company_name,omitempty"`
 	NIP         string       `json:"nip,omitempty"`
 	NIPCountry  string       `json:"nip_country,omitempty"`
+	// MatchKey and RetailCustomer are set by the hub's order normalization,
+	// replacing whatever a shop sent: how the ERP finds the customer (nip,
+	// email or retail) and, for retail, the ERP code of the one-off retail
+	// customer.
+	MatchKey       string `json:"match_key,omitempty"`
+	RetailCustomer string `json:"retail_customer,omitempty"`
 }
 
 // Address is a postal address. Country is an ISO 3166-1 alpha-2 code.

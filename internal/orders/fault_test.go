@@ -157,6 +157,10 @@ func runConcurrent(t *testing.T, driver, dsn string) {
 	}
 	drain(t, b)
 	assertAllImported(t, b, n)
+	// place gives every fourth order a company with a NIP, the rest e-mails.
+	if m, companies := b.stagingMatches(t), (n+3)/4; m["nip"] != companies || m["email"] != n-companies || len(m) != 2 {
+		t.Errorf("staged customer_match counts %v, want %d nip and %d email", m, companies, n-companies)
+	}
 
 	// Every accepted order holds its stock in the hub until the ERP has it.
 	reserved, err := b.hub.State.ReservedBySKU(t.Context())

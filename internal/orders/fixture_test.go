@@ -221,3 +221,32 @@ func (b *bundle) execERP(t testing.TB, query string, args ...any) {
 		t.Fatal(err)
 	}
 }
+
+// stagingMatches counts the store's staging orders by customer_match.
+func (b *bundle) stagingMatches(t testing.TB) map[string]int {
+	t.Helper()
+	db, err := sqlerp.Open("sqlite", b.erpDB, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	orders, _ := b.hub.ERP.(*sqlerp.Source).StagingTables()
+	rows, err := db.Query("SELECT coalesce(customer_match, ''), count(*) FROM "+orders+" WHERE store = ? GROUP BY customer_match", b.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

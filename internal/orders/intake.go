@@ -65,7 +65,8 @@ func Rejected() int64 { return rejected.Load() }
 
 // Receive takes one webhook delivery of store storeID: it verifies the
 // signature, parses the delivery and stores an order in the inbox together
-// with its delivery and event ids in one transaction, before returning. It
+// with its delivery and event ids; it returns only after that transaction
+// committed (deliveries arriving together share one, see commitOne). It
 // returns ErrUnknownStore, ErrNoWebhooks or ErrUnverified (wrapped) when the
 // delivery is refused, and any other error when it could not be stored (the
 // shop should retry). The body and the secret are never logged.
@@ -90,15 +91,10 @@ func (s *Service) Receive(ctx context.Context, storeID string, h http.Header, bo
 	}
 	w, err := wr.ParseWebhook(h, body)
 	if err != nil {
-		id := invalidID(body)
-		created, err := s.storeInvalid(ctx, storeID, id, body, "webhook: "+err.Error())
-		if err != nil {
-			return 0, err
-		}
-		if !created {
-			return Duplicate, nil
-		}
-		return StoredInvalid, nil
+		return s.commitOne(ctx, item{st: st, row: state.InboxOrder{
+			Store: storeID, ShopOrderID: invalidID(body), State: state.OrderInvalid, Payload: body,
+			Reason: "webhook: " + err.Error(),
+		}})
 	}
 	if w.Kind != store.WebhookOrder {
 		return Ignored, nil
@@ -113,14 +109,7 @@ func (s *Service) Receive(ctx context.Context, storeID string, h http.Header, bo
 			deliveries = append(deliveries, d)
 		}
 	}
-	out, err := s.intake(ctx, st, w.ShopOrderID, raw, deliveries)
-	if err != nil {
-		return 0, err
-	}
-	if out == Stored || out == StoredInvalid {
-		s.wake()
-	}
-	return out, nil
+	return s.commitOne(ctx, prepare(st, w.ShopOrderID, raw, time.Time{}, deliveries))
 }
 
 // invalidID is the synthetic shop order id of a payload that names no
@@ -130,58 +119,26 @@ func invalidID(body []byte) string {
 	return "invalid-" + hex.EncodeToString(sum[:])
 }
 
-func (s *Service) storeInvalid(ctx context.Context, storeID, id string, body []byte, reason string) (bool, error) {
-	if err := s.enter(ctx); err != nil {
-		return false, err
-	}
-	defer s.leave()
-	_, created, err := s.DB.ReceiveOrder(ctx, nil, state.InboxOrder{
-		Store: storeID, ShopOrderID: id, State: state.OrderInvalid, Payload: body, Reason: reason,
-	}, time.Time{})
-	if err != nil {
-		return false, fmt.Errorf("orders: store invalid payload of %s: %w", storeID, err)
-	}
-	if created {
-		s.Log.Warn("webhook payload stored as invalid", slog.String("store", storeID),
-			slog.String("order", id), slog.String("reason", reason))
-	}
-	return created, nil
-}
-
 // errDuplicate rolls back a delivery seen before.
 var errDuplicate = errors.New("orders: duplicate delivery")
 
-// intake stores one order payload of st (from a webhook or a poll) in its
-// own transaction with its delivery ids. A payload the adapter cannot parse
-// is stored as invalid with the reason.
-func (s *Service) intake(ctx context.Context, st *Store, shopOrderID string, raw []byte, deliveries []string) (Outcome, error) {
-	var out Outcome
-	var released bool
-	if err := s.enter(ctx); err != nil {
-		return 0, err
-	}
-	defer s.leave()
-	err := s.DB.InTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		out, released, err = s.intakeTx(ctx, tx, st, shopOrderID, raw, time.Time{}, deliveries)
-		return err
-	})
-	if errors.Is(err, errDuplicate) {
-		return Duplicate, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	if released {
-		s.reserved(ctx)
-	}
-	return out, nil
+// item is one order payload on its way into the inbox, parsed before the
+// write so that parsing runs outside the writer.
+type item struct {
+	st  *Store
+	row state.InboxOrder
+	// updatedAt is the shop's change time (zero: unknown).
+	updatedAt  time.Time
+	status     catalog.OrderStatus
+	deliveries []string
 }
 
-// intakeTx stores or updates one order in tx. known is the shop's change
-// time when the caller has it (polls); otherwise the payload is parsed for
-// it. It reports whether a cancellation released reservations.
-func (s *Service) intakeTx(ctx context.Context, tx *sqlx.Tx, st *Store, shopOrderID string, raw []byte, known time.Time, deliveries []string) (Outcome, bool, error) {
+// prepare parses raw, one order payload of st from a webhook or a poll.
+// known is the shop's change time when the caller has it (polls); otherwise
+// the payload is parsed for it. A payload the adapter cannot parse becomes
+// an invalid row with the reason.
+func prepare(st *Store, shopOrderID string, raw []byte, known time.Time, deliveries []string) item {
+	it := item{st: st, updatedAt: known, deliveries: deliveries}
 	src, _ := st.Adapter.(store.OrderSource)
 	var (
 		parsed   catalog.Order
@@ -195,22 +152,40 @@ func (s *Service) intakeTx(ctx context.Context, tx *sqlx.Tx, st *Store, shopOrde
 	if shopOrderID == "" && parseErr == nil {
 		shopOrderID = parsed.ShopOrderID
 	}
-	row := state.InboxOrder{Store: st.ID, ShopOrderID: shopOrderID, Payload: raw}
-	updatedAt := known
+	it.row = state.InboxOrder{Store: st.ID, ShopOrderID: shopOrderID, Payload: raw}
 	if parseErr != nil {
-		row.State, row.Reason = state.OrderInvalid, "parse: "+parseErr.Error()
-		if row.ShopOrderID == "" {
-			row.ShopOrderID = invalidID(raw)
+		it.row.State, it.row.Reason = state.OrderInvalid, "parse: "+parseErr.Error()
+		if it.row.ShopOrderID == "" {
+			it.row.ShopOrderID = invalidID(raw)
 		}
-		updatedAt = time.Time{}
-	} else if updatedAt.IsZero() {
-		updatedAt = parsed.UpdatedAt
+		it.updatedAt = time.Time{}
+		return it
 	}
-	id, created, err := s.DB.ReceiveOrder(ctx, tx, row, updatedAt)
+	if it.updatedAt.IsZero() {
+		it.updatedAt = parsed.UpdatedAt
+	}
+	it.status = parsed.Status
+	return it
+}
+
+// created is the outcome of storing it as a new inbox row.
+func (it item) created() Outcome {
+	if it.row.State == state.OrderInvalid {
+		return StoredInvalid
+	}
+	return Stored
+}
+
+// applyTx stores or updates one order in tx, one statement at a time. It
+// reports whether a cancellation released reservations, and returns
+// errDuplicate when the order was known and a delivery id seen before.
+func (s *Service) applyTx(ctx context.Context, tx *sqlx.Tx, it item) (Outcome, bool, error) {
+	st, row := it.st, it.row
+	id, created, err := s.DB.ReceiveOrder(ctx, tx, row, it.updatedAt)
 	if err != nil {
 		return 0, false, fmt.Errorf("orders: store order %s/%s: %w", st.ID, row.ShopOrderID, err)
 	}
-	for _, d := range deliveries {
+	for _, d := range it.deliveries {
 		dup, err := s.DB.RecordDelivery(ctx, tx, st.ID, d, id)
 		if err != nil {
 			return 0, false, fmt.Errorf("orders: store order %s/%s: %w", st.ID, row.ShopOrderID, err)
@@ -220,22 +195,19 @@ func (s *Service) intakeTx(ctx context.Context, tx *sqlx.Tx, st *Store, shopOrde
 		}
 	}
 	if created {
-		if row.State == state.OrderInvalid {
-			return StoredInvalid, false, nil
-		}
-		return Stored, false, nil
+		return it.created(), false, nil
 	}
-	if parseErr != nil {
+	if row.State == state.OrderInvalid {
 		return Duplicate, false, nil
 	}
-	_, changed, err := s.DB.UpdateOrderPayload(ctx, tx, st.ID, row.ShopOrderID, raw, updatedAt)
+	_, changed, err := s.DB.UpdateOrderPayload(ctx, tx, st.ID, row.ShopOrderID, row.Payload, it.updatedAt)
 	if err != nil {
 		return 0, false, fmt.Errorf("orders: update order %s/%s: %w", st.ID, row.ShopOrderID, err)
 	}
 	if !changed {
 		return Duplicate, false, nil
 	}
-	if cancelled(parsed.Status) {
+	if cancelled(it.status) {
 		// A cancellation is a state change of the same order: its stock
 		// goes back to every store at once.
 		if err := s.DB.Release(ctx, tx, st.ID, row.ShopOrderID); err != nil {

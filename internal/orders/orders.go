@@ -15,6 +15,7 @@ import (
 	"encoding/binary"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/erpbridge/erpbridge/internal/config"
@@ -62,14 +63,26 @@ type Service struct {
 	Backoff func(attempt int) time.Duration
 	// BatchSize is how many inbox orders one claim takes (default 20).
 	BatchSize int
+	// NoGroupCommit stores every webhook delivery in its own transaction
+	// instead of sharing transactions between concurrent deliveries; it is
+	// the baseline group commit is measured against.
+	NoGroupCommit bool
 
 	initOnce sync.Once
 	kick     chan struct{}
 	// gate serialises intake transactions on SQLite, whose one write lock
 	// is not fair: queued in Go, a burst of webhooks waits its turn instead
 	// of timing out in SQLite's busy handler.
-	gate   chan struct{}
-	logLim *logLimiter
+	gate    chan struct{}
+	logLim  *logLimiter
+	commits committer
+	// checkpointing is set while a WAL checkpoint runs; commitCount counts
+	// intake commits (see checkpoint).
+	checkpointing atomic.Bool
+	commitCount   atomic.Int64
+	// commitFault, when set (tests), fails every intake transaction just
+	// before its commit.
+	commitFault func() error
 }
 
 func (s *Service) init() {

@@ -2,9 +2,10 @@ package orders
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -61,36 +62,43 @@ func (s *Service) Poll(ctx context.Context, storeID string) (PollResult, error) 
 			return res, fmt.Errorf("orders: poll %s: %w", storeID, err)
 		}
 		res.Pages++
-		next := cursor
-		if err := s.enter(ctx); err != nil {
-			return res, err
-		}
-		err = s.DB.InTx(ctx, func(tx *sqlx.Tx) error {
-			for _, o := range p.Orders {
-				if o.ID == "" {
-					continue
-				}
-				out, rel, err := s.intakeTx(ctx, tx, st, o.ID, o.Raw, o.UpdatedAt.UTC(), nil)
-				if err != nil {
-					return err
-				}
-				released = released || rel
-				if out == Stored || out == StoredInvalid {
-					res.Stored++
-				}
-				if o.UpdatedAt.After(next) {
-					next = o.UpdatedAt.UTC()
-				}
-			}
-			if next.After(cursor) {
-				return s.DB.SetCursor(ctx, tx, name, next.Format(time.RFC3339Nano))
-			}
-			return nil
+		var (
+			next   time.Time
+			stored int
+			rel    bool
+		)
+		err = s.retryConflict(ctx, func() error {
+			next, stored, rel = cursor, 0, false
+			return s.write(ctx, func() error {
+				return s.DB.InTx(ctx, func(tx *sqlx.Tx) error {
+					for _, o := range byID(p.Orders) {
+						if o.ID == "" {
+							continue
+						}
+						out, r, err := s.applyTx(ctx, tx, prepare(st, o.ID, o.Raw, o.UpdatedAt.UTC(), nil))
+						if err != nil {
+							return err
+						}
+						rel = rel || r
+						if out == Stored || out == StoredInvalid {
+							stored++
+						}
+						if o.UpdatedAt.After(next) {
+							next = o.UpdatedAt.UTC()
+						}
+					}
+					if next.After(cursor) {
+						return s.DB.SetCursor(ctx, tx, name, next.Format(time.RFC3339Nano))
+					}
+					return nil
+				})
+			})
 		})
-		s.leave()
-		if err != nil && !errors.Is(err, errDuplicate) {
+		if err != nil {
 			return res, err
 		}
+		res.Stored += stored
+		released = released || rel
 		cursor = next
 		res.Orders += len(p.Orders)
 		if p.Next == "" {
@@ -106,4 +114,12 @@ func (s *Service) Poll(ctx context.Context, storeID string) (PollResult, error) 
 		s.reserved(ctx)
 	}
 	return res, nil
+}
+
+// byID returns the page's orders by shop order id, so that every writer
+// takes the rows of a batch in the same order (see commitTx).
+func byID(orders []store.ShopOrder) []store.ShopOrder {
+	out := slices.Clone(orders)
+	slices.SortStableFunc(out, func(a, b store.ShopOrder) int { return strings.Compare(a.ID, b.ID) })
+	return out
 }

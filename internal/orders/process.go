@@ -221,9 +221,9 @@ func (s *Service) processOne(ctx context.Context, o state.InboxOrder, products *
 		return "", err
 	}
 	log.Info("order imported", slog.String("staging_id", ref.ID), slog.Bool("created", ref.Created),
-		slog.String("customer_match", n.MatchBy))
+		slog.String("customer_match", n.Order.Customer.MatchKey))
 	s.event(wctx, o.Store, o.ShopOrderID, state.OrderEventStaged, "written to the ERP staging tables",
-		map[string]any{"staging_id": ref.ID, "created": ref.Created, "attempt": o.Attempts, "customer_match": n.MatchBy})
+		map[string]any{"staging_id": ref.ID, "created": ref.Created, "attempt": o.Attempts, "customer_match": n.Order.Customer.MatchKey})
 	return state.OrderImported, nil
 }
 

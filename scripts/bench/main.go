@@ -7,6 +7,8 @@
 //	bench project -state /tmp/p.db -products 100000 -stores 10 -phase scratch
 //	bench project -state /tmp/p.db -products 100000 -stores 10 -phase bump
 //	bench push -stores 10 -products 1000 -changes 200 -latency 20ms -batch 100
+//	LOADGEN_SECRET=s bench intake-server -state-driver sqlite -addr-file /tmp/addr   (with scripts/loadgen)
+//	bench oversell -stores 10 -orders 100 -latency 20ms
 //
 // run.sh creates and drops the databases and prints the table.
 package main
@@ -33,7 +35,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: bench snapshot|project|push [flags]")
+		return errors.New("usage: bench snapshot|project|push|intake-server|oversell [flags]")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -45,8 +47,12 @@ func run(args []string) error {
 		return runProject(ctx, args[1:], log)
 	case "push":
 		return runPush(ctx, args[1:], log)
+	case "intake-server":
+		return runIntakeServer(ctx, args[1:], log)
+	case "oversell":
+		return runOversell(ctx, args[1:], log)
 	default:
-		return fmt.Errorf("unknown subcommand %q: use snapshot, project or push", args[0])
+		return fmt.Errorf("unknown subcommand %q: use snapshot, project, push, intake-server or oversell", args[0])
 	}
 }
 

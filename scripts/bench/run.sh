@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh measures the benchmark figures of the ERP adapter issue (snapshot
-# reads) and the sync engine issue (re-projection, stock change to ack) and
-# prints one table: figure, median value, goal, naive baseline, load.
+# reads), the sync engine issue (re-projection, stock change to ack) and the
+# orders issue (durable webhook intake, oversell reaction) and prints one
+# table: figure, median value, goal, naive baseline, load.
 #
 #   bash scripts/bench/run.sh                        # the issues' sizes
 #   SNAP_PRODUCTS=20000 PROJ_PRODUCTS=10000 bash scripts/bench/run.sh   # quicker
@@ -18,7 +19,11 @@
 #   CHANGES         stock changes timed (200); NAIVE_CHANGES for the baseline (10)
 #   REPEAT          repeats of each measurement, median reported (3)
 #   NAIVE_REPEAT    repeats of the naive full re-projection (1)
-#   ONLY            run only: snapshot, project or push (default all)
+#   INTAKE_SECONDS  seconds of each webhook intake run (10)
+#   INTAKE_WORKERS  load generator workers at saturation (64)
+#   INTAKE_RATE     fixed rate for the latency figure, orders/s (500)
+#   OVERSELL_ORDERS orders timed by the oversell reaction (100)
+#   ONLY            run only: snapshot, project, push or orders (default all)
 #   KEEP            directory to keep logs and profiles in (default a temp dir, removed)
 set -euo pipefail
 
@@ -32,6 +37,10 @@ CHANGES=${CHANGES:-200}
 NAIVE_CHANGES=${NAIVE_CHANGES:-10}
 REPEAT=${REPEAT:-3}
 NAIVE_REPEAT=${NAIVE_REPEAT:-1}
+INTAKE_SECONDS=${INTAKE_SECONDS:-10}
+INTAKE_WORKERS=${INTAKE_WORKERS:-64}
+INTAKE_RATE=${INTAKE_RATE:-500}
+OVERSELL_ORDERS=${OVERSELL_ORDERS:-100}
 ONLY=${ONLY:-}
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -41,6 +50,7 @@ suffix=$(date +%s)_$$
 erp_db=erpbench_erp_$suffix
 state_db=erpbench_state_$suffix
 small_db=erpbench_small_$suffix
+orders_db=erpbench_orders_$suffix
 results=$work/results.txt
 : >"$results"
 
@@ -52,7 +62,7 @@ url_for() { # url_for DBNAME: PG_ADMIN with its database replaced
 psql_admin() { psql "$PG_ADMIN" -qAtX -v ON_ERROR_STOP=1 -c "$1" >/dev/null; }
 
 cleanup() {
-	for db in "$erp_db" "$state_db" "$small_db"; do
+	for db in "$erp_db" "$state_db" "$small_db" "$orders_db"; do
 		psql_admin "DROP DATABASE IF EXISTS $db" || true
 	done
 	[[ -n ${KEEP:-} ]] || rm -rf "$work"
@@ -60,7 +70,8 @@ cleanup() {
 trap cleanup EXIT
 
 echo "building into $work" >&2
-(cd "$root" && go build -o "$work/bench" ./scripts/bench && go build -o "$work/erpgen" ./scripts/erpgen)
+(cd "$root" && go build -o "$work/bench" ./scripts/bench && go build -o "$work/erpgen" ./scripts/erpgen &&
+	go build -o "$work/loadgen" ./scripts/loadgen)
 bench=$work/bench
 erpgen=$work/erpgen
 
@@ -150,6 +161,48 @@ if [[ -z $ONLY || $ONLY == push ]]; then
 	measure push-all "$bench" push -products "$PUSH_PRODUCTS" -stores "$STORES" -changes "$NAIVE_CHANGES" -latency 20ms -batch 100 -mode all
 fi
 
+if [[ -z $ONLY || $ONLY == orders ]]; then
+	# The intake server and the load generator are separate processes; the
+	# server's inbox count must equal the deliveries answered 202.
+	export LOADGEN_SECRET=bench-intake-$suffix
+	for backend in sqlite postgres; do
+		for mode in group single; do
+			if [[ $backend == sqlite ]]; then
+				dsn=$work/intake-$mode.db
+				rm -f "$dsn"*
+			else
+				psql_admin "DROP DATABASE IF EXISTS $orders_db"
+				psql_admin "CREATE DATABASE $orders_db"
+				dsn=$(url_for "$orders_db")
+			fi
+			flags=()
+			[[ $mode == single ]] && flags=(-no-group-commit)
+			rm -f "$work/intake.addr"
+			"$bench" intake-server -state-driver "$backend" -state-dsn "$dsn" -addr-file "$work/intake.addr" "${flags[@]}" \
+				-cpuprofile "$work/intake-$backend-$mode.prof" >"$work/intake-server.out" 2>>"$work/stderr.log" &
+			server=$!
+			for _ in $(seq 100); do [[ -s $work/intake.addr ]] && break; sleep 0.1; done
+			url=$(cat "$work/intake.addr")/webhooks/shop
+			for r in $(seq "$REPEAT"); do
+				measure "intake-sat-$backend-$mode" "$work/loadgen" -url "$url" -workers "$INTAKE_WORKERS" -duration "${INTAKE_SECONDS}s"
+				measure "intake-rate-$backend-$mode" "$work/loadgen" -url "$url" -rate "$INTAKE_RATE" -workers 256 -duration "${INTAKE_SECONDS}s"
+			done
+			kill -INT "$server"
+			wait "$server"
+			inbox=$(grep -o ' inbox=[0-9]*' "$work/intake-server.out" | cut -d= -f2)
+			stored=$(grep -E " name=intake-(sat|rate)-$backend-$mode " "$results" | grep -o ' stored=[0-9]*' | cut -d= -f2 | paste -sd+ | bc)
+			if [[ $inbox != "$stored" ]]; then
+				echo "bench: intake $backend $mode: the inbox holds $inbox orders, the load generator saw $stored stored" >&2
+				exit 1
+			fi
+		done
+	done
+	[[ -n ${KEEP:-} ]] || psql_admin "DROP DATABASE IF EXISTS $orders_db"
+	for r in $(seq "$REPEAT"); do
+		measure oversell "$bench" oversell -stores "$STORES" -orders "$OVERSELL_ORDERS" -latency 20ms -batch 100
+	done
+fi
+
 row() { printf '| %s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" "$5"; }
 echo
 echo "erpbridge benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, median of $REPEAT (naive re-projection: $NAIVE_REPEAT); load = 1-min load average before each run (median)"
@@ -178,6 +231,23 @@ fi
 if grep -q " name=push-" "$results"; then
 	row "stock change to ack in $STORES stores (20 ms/call, batch 100): p50" "$(median push-changed p50_ms) ms" "" "$(median push-all p50_ms) ms (push all)" "$(median push-changed load)"
 	row "stock change to ack: p99 over $CHANGES changes" "$(median push-changed p99_ms) ms" "< 300 ms" "$(median push-all p99_ms) ms (push all, $NAIVE_CHANGES changes)" ""
+fi
+if grep -q " name=intake-" "$results"; then
+	for backend in sqlite postgres; do
+		goal=">= 2,000"
+		[[ $backend == postgres ]] && goal=">= 1,000"
+		row "durable webhook intake, state on $backend: orders/s at saturation ($INTAKE_WORKERS workers)" \
+			"$(median intake-sat-$backend-group orders_per_s) (errors $(median intake-sat-$backend-group errors))" "$goal" \
+			"$(median intake-sat-$backend-single orders_per_s) (one transaction per order)" "$(median intake-sat-$backend-group load)"
+		row "durable webhook intake, state on $backend: p50 / p99 at $INTAKE_RATE orders/s" \
+			"$(median intake-rate-$backend-group p50_ms) / $(median intake-rate-$backend-group p99_ms) ms" "p99 <= 50 ms" \
+			"$(median intake-rate-$backend-single p50_ms) / $(median intake-rate-$backend-single p99_ms) ms (one transaction per order)" \
+			"$(median intake-rate-$backend-group load)"
+	done
+fi
+if grep -q " name=oversell " "$results"; then
+	row "oversell reaction: order at one store to lowered stock acked by $((STORES - 1)) others (20 ms/call): p50 / p99 over $OVERSELL_ORDERS orders" \
+		"$(median oversell p50_ms) / $(median oversell p99_ms) ms" "p99 < 500 ms" "" "$(median oversell load)"
 fi
 echo
 echo "raw results: $results" >&2

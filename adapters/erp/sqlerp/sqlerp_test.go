@@ -77,7 +77,7 @@ func TestStagingDDL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, want := range []string{"erpbridge.eb_orders", "erpbridge.eb_order_lines", "UNIQUE (store, shop_order_id)", "erp_number", "nip", "tracking_number", "updated_at"} {
+			for _, want := range []string{"erpbridge.eb_orders", "erpbridge.eb_order_lines", "UNIQUE (store, shop_order_id)", "erp_number", "nip", "customer_match", "retail_customer", "tracking_number", "updated_at"} {
 				if !strings.Contains(ddl, want) {
 					t.Errorf("DDL lacks %q:\n%s", want, ddl)
 				}

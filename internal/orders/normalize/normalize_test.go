@@ -1,4 +1,4 @@
-package orders
+package normalize
 
 import (
 	"encoding/json"
@@ -51,7 +51,7 @@ func TestNormalize(t *testing.T) {
 	}{
 		{name: "person by e-mail", check: func(t *testing.T, n Normalized) {
 			o := n.Order
-			if n.MatchBy != MatchEmail || o.Customer.Email != "jan@example.com" || o.Currency != "PLN" || o.Store != "b2c" ||
+			if o.Customer.MatchKey != MatchEmail || o.Customer.Email != "jan@example.com" || o.Currency != "PLN" || o.Store != "b2c" ||
 				o.Shipping.Method != "KURIER" || o.Payment.Method != "KARTA" || len(o.Lines) != 2 || !n.Rounding.IsZero() {
 				t.Errorf("normalized = %+v", n)
 			}
@@ -60,21 +60,28 @@ func TestNormalize(t *testing.T) {
 			o.Customer = catalog.Customer{Kind: catalog.CustomerPerson, CompanyName: "ACME", NIP: "PL 526-000-12-46"}
 		}, check: func(t *testing.T, n Normalized) {
 			c := n.Order.Customer
-			if n.MatchBy != MatchNIP || c.Kind != catalog.CustomerCompany || c.NIP != "5260001246" || c.NIPCountry != "" {
-				t.Errorf("customer = %+v by %s", c, n.MatchBy)
+			if c.MatchKey != MatchNIP || c.RetailCustomer != "" || c.Kind != catalog.CustomerCompany || c.NIP != "5260001246" || c.NIPCountry != "" {
+				t.Errorf("customer = %+v", c)
 			}
 		}},
 		{name: "foreign VAT id", edit: func(o *catalog.Order, _ *Rules) {
 			o.Customer = catalog.Customer{CompanyName: "GmbH", NIP: "DE123456789"}
 		}, check: func(t *testing.T, n Normalized) {
-			if c := n.Order.Customer; c.NIP != "123456789" || c.NIPCountry != "DE" || n.MatchBy != MatchNIP {
+			if c := n.Order.Customer; c.NIP != "123456789" || c.NIPCountry != "DE" || c.MatchKey != MatchNIP {
 				t.Errorf("customer = %+v", c)
 			}
 		}},
 		{name: "bad Polish NIP", edit: func(o *catalog.Order, _ *Rules) { o.Customer.NIP = "5260001247" }, park: "not a valid Polish tax number"},
 		{name: "retail customer", edit: func(o *catalog.Order, _ *Rules) { o.Customer.Email = "" }, check: func(t *testing.T, n Normalized) {
-			if n.MatchBy != MatchRetail || n.RetailCustomer != "DETAL" {
-				t.Errorf("match = %s %s", n.MatchBy, n.RetailCustomer)
+			if c := n.Order.Customer; c.MatchKey != MatchRetail || c.RetailCustomer != "DETAL" {
+				t.Errorf("match = %s %s", c.MatchKey, c.RetailCustomer)
+			}
+		}},
+		{name: "match fields from the shop are replaced", edit: func(o *catalog.Order, _ *Rules) {
+			o.Customer.MatchKey, o.Customer.RetailCustomer = MatchRetail, "VIP"
+		}, check: func(t *testing.T, n Normalized) {
+			if c := n.Order.Customer; c.MatchKey != MatchEmail || c.RetailCustomer != "" {
+				t.Errorf("match = %s %q, want email and no retail customer", c.MatchKey, c.RetailCustomer)
 			}
 		}},
 		{name: "no key and no retail customer", edit: func(o *catalog.Order, r *Rules) { o.Customer.Email = ""; r.RetailCustomer = "" },
@@ -163,6 +170,15 @@ func FuzzNormalize(f *testing.F) {
 		}
 		if m := n.Order.Payment.Method; m != "" && m != "KARTA" {
 			t.Fatalf("payment method %q not mapped", m)
+		}
+		switch c := n.Order.Customer; {
+		case c.MatchKey == MatchRetail && c.RetailCustomer == testRules().RetailCustomer:
+		case (c.MatchKey == MatchNIP && c.NIP != "") || (c.MatchKey == MatchEmail && c.Email != ""):
+			if c.RetailCustomer != "" {
+				t.Fatalf("customer matched by %s carries retail customer %q", c.MatchKey, c.RetailCustomer)
+			}
+		default:
+			t.Fatalf("customer %+v: match key %q without its value", c, c.MatchKey)
 		}
 	})
 }

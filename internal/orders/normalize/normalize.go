@@ -1,4 +1,10 @@
-package orders
+// Package normalize turns a shop's order into one ready for the ERP: lines
+// mapped to ERP products by SKU, then EAN; shipping and payment methods
+// mapped to ERP codes; the customer classified and matched (NIP, e-mail or
+// the store's one-off retail customer); and an explicit rounding line when
+// the shop's total differs from its line sums. It is pure and links no
+// database driver, so that its fuzz target runs at full speed.
+package normalize
 
 import (
 	"fmt"
@@ -86,13 +92,10 @@ func (p *Products) Resolve(sku, ean string) (string, bool) {
 // and payment methods carry ERP codes, the customer is classified, and a
 // rounding line makes the lines add up to the shop's total.
 type Normalized struct {
+	// Order is the normalized order; its Customer.MatchKey says how the ERP
+	// finds the customer (MatchNIP, MatchEmail or MatchRetail) and
+	// Customer.RetailCustomer, for MatchRetail, the retail customer's code.
 	Order catalog.Order
-	// MatchBy is how the ERP should find the customer: MatchNIP, MatchEmail
-	// or MatchRetail.
-	MatchBy string
-	// RetailCustomer is the ERP code of the retail customer when MatchBy is
-	// MatchRetail.
-	RetailCustomer string
 	// Rounding is the amount of the rounding line (zero when none).
 	Rounding decimal.Decimal
 }
@@ -166,12 +169,9 @@ func Normalize(o catalog.Order, r Rules, p *Products) (Normalized, error) {
 	}
 	n := Normalized{}
 	var err error
-	o.Customer, n.MatchBy, err = matchCustomer(o.Customer, r)
+	o.Customer, err = matchCustomer(o.Customer, r)
 	if err != nil {
 		return Normalized{}, err
-	}
-	if n.MatchBy == MatchRetail {
-		n.RetailCustomer = r.RetailCustomer
 	}
 	o.Lines = lines
 	diff := o.Total.Sub(o.LinesTotal())
@@ -206,12 +206,14 @@ func dominantVAT(lines []catalog.OrderLine) decimal.Decimal {
 }
 
 // matchCustomer classifies the customer by the store's match order: a
-// company by its NIP, a person by e-mail, else the retail customer.
-func matchCustomer(c catalog.Customer, r Rules) (catalog.Customer, string, error) {
+// company by its NIP, a person by e-mail, else the retail customer. It sets
+// MatchKey and RetailCustomer, clearing what the shop sent there.
+func matchCustomer(c catalog.Customer, r Rules) (catalog.Customer, error) {
+	c.MatchKey, c.RetailCustomer = "", ""
 	if c.NIP != "" {
 		country, digits, err := cleanNIP(c.NIP, c.NIPCountry)
 		if err != nil {
-			return c, "", err
+			return c, err
 		}
 		c.NIP, c.NIPCountry = digits, country
 	}
@@ -229,23 +231,26 @@ func matchCustomer(c catalog.Customer, r Rules) (catalog.Customer, string, error
 		switch m {
 		case MatchNIP:
 			if c.NIP != "" {
-				return c, MatchNIP, nil
+				c.MatchKey = MatchNIP
+				return c, nil
 			}
 		case MatchEmail:
 			if c.Email != "" && strings.Contains(c.Email, "@") {
-				return c, MatchEmail, nil
+				c.MatchKey = MatchEmail
+				return c, nil
 			}
 		}
 	}
 	if c.Kind == catalog.CustomerPerson && r.RetailCustomer != "" {
-		return c, MatchRetail, nil
+		c.MatchKey, c.RetailCustomer = MatchRetail, r.RetailCustomer
+		return c, nil
 	}
 	tried := append([]string(nil), match...)
 	sort.Strings(tried)
 	if c.Kind == catalog.CustomerCompany {
-		return c, "", park("company customer cannot be matched by %s: add nip to stores[%s].orders.customers.match", strings.Join(tried, ", "), r.Store)
+		return c, park("company customer cannot be matched by %s: add nip to stores[%s].orders.customers.match", strings.Join(tried, ", "), r.Store)
 	}
-	return c, "", park("customer has no key of stores[%s].orders.customers.match (%s) and stores[%s].orders.customers.retail_customer is not set",
+	return c, park("customer has no key of stores[%s].orders.customers.match (%s) and stores[%s].orders.customers.retail_customer is not set",
 		r.Store, strings.Join(tried, ", "), r.Store)
 }
 
