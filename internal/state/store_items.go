@@ -419,10 +419,21 @@ func (db *DB) ForgetStore(ctx context.Context, store string, cursors ...string) 
 }
 
 // StoreItemsBySKU calls fn for every item of store of one of kinds whose
-// SKU is one of skus. It stops at the first error from fn and returns it.
+// SKU is one of skus, by SKU and kind. It reads what a projection compares
+// with: the items' Store, Kind, SKU, ShopID, DesiredHash, DesiredPayload
+// and AckedHash; the other fields are zero. It stops at the first error
+// from fn and returns it.
 func (db *DB) StoreItemsBySKU(ctx context.Context, store string, kinds, skus []string, fn func(StoreItem) error) error {
 	if len(kinds) == 0 {
 		return nil
+	}
+	// PostgreSQL's key is (store, kind, sku): the kinds must be named for
+	// it to find the rows. SQLite's (0006) is (store, sku, kind): one search
+	// per SKU reads all its kinds from one page, so the kinds (+kind keeps
+	// them out of the search) only filter, and the rows come in key order.
+	kindCol := "kind"
+	if db.driver == DriverSQLite {
+		kindCol = "+kind"
 	}
 	for i := 0; i < len(skus); i += lookupChunk {
 		chunk := skus[i:min(i+lookupChunk, len(skus))]
@@ -434,14 +445,13 @@ func (db *DB) StoreItemsBySKU(ctx context.Context, store string, kinds, skus []s
 		for _, s := range chunk {
 			args = append(args, s)
 		}
-		// Naming the kinds lets the (store, kind, sku) key find the rows.
-		rows, err := db.x.QueryContext(ctx, db.q(`SELECT `+storeItemCols+` FROM store_items
-WHERE store = ? AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)
-AND sku IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY kind, sku`), args...)
+		rows, err := db.x.QueryContext(ctx, db.q(`SELECT kind, sku, shop_id, desired_hash, desired_payload, acked_hash FROM store_items
+WHERE store = ? AND `+kindCol+` IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)
+AND sku IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY sku, kind`), args...)
 		if err != nil {
 			return fmt.Errorf("state: items of %s by SKU: %w", store, err)
 		}
-		items, err := collectStoreItems(rows, "items of "+store+" by SKU")
+		items, err := collectItemHashes(rows, store)
 		if err != nil {
 			return err
 		}
@@ -452,6 +462,25 @@ AND sku IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY kind, sku`), args
 		}
 	}
 	return nil
+}
+
+// collectItemHashes reads the rows of StoreItemsBySKU.
+func collectItemHashes(rows *sql.Rows, store string) ([]StoreItem, error) {
+	defer rows.Close()
+	var out []StoreItem
+	for rows.Next() {
+		it := StoreItem{Store: store}
+		var acked sql.NullString
+		if err := rows.Scan(&it.Kind, &it.SKU, &it.ShopID, &it.DesiredHash, (*[]byte)(&it.DesiredPayload), &acked); err != nil {
+			return nil, fmt.Errorf("state: items of %s by SKU: %w", store, err)
+		}
+		it.AckedHash = acked.String
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("state: items of %s by SKU: %w", store, err)
+	}
+	return out, nil
 }
 
 // CountInShop counts the items of store of the given kinds that are in the

@@ -1,0 +1,140 @@
+package state
+
+import (
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStoreItemsMigration applies 0006 to a database that already holds
+// store items in every state: every row and column survives, and the
+// table's key, upserts and the dirty index work afterwards.
+func TestStoreItemsMigration(t *testing.T) {
+	t.Parallel()
+	t.Run("sqlite", func(t *testing.T) { testStoreItemsMigration(t, openTestSQLite) })
+	t.Run("postgres", func(t *testing.T) {
+		dsn := os.Getenv(postgresEnv)
+		if dsn == "" {
+			t.Skipf("set %s to run on PostgreSQL", postgresEnv)
+		}
+		testStoreItemsMigration(t, postgresOpener(dsn))
+	})
+}
+
+func testStoreItemsMigration(t *testing.T, open opener) {
+	db := open(t)
+	c := withClock(db)
+	ctx := t.Context()
+	all := db.migrations
+	var before []migration
+	for _, m := range all {
+		if m.version < 6 {
+			before = append(before, m)
+		}
+	}
+	if len(before) == len(all) {
+		t.Fatal("no migration 0006 embedded")
+	}
+	db.migrations = before
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var items []DesiredItem
+	for _, st := range []string{"b2c", "b2b"} {
+		for _, k := range []string{"product", "price", "stock", "category"} {
+			for _, s := range []string{"A", "B", "C"} {
+				items = append(items, desired(st, k, s, "h1"))
+			}
+		}
+	}
+	if _, err := db.SetDesired(ctx, nil, items); err != nil {
+		t.Fatal(err)
+	}
+	c.Add(time.Minute)
+	steps := []error{
+		db.Ack(ctx, "b2c", "product", "A", "shop-A", "h1"),
+		db.Fail(ctx, "b2c", "price", "B", "h1", "HTTP 500", c.Now().Add(time.Hour)),
+		db.Park(ctx, "b2b", "stock", "C", "h1", "negative stock"),
+	}
+	for _, err := range steps {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, err := db.Bind(ctx, "b2b", "product", "B", "shop-B"); err != nil || !ok {
+		t.Fatalf("Bind = %v, %v", ok, err)
+	}
+	read := func() map[string][]StoreItem {
+		out := map[string][]StoreItem{}
+		for _, st := range []string{"b2c", "b2b"} {
+			if err := db.StreamStoreItems(ctx, st, func(it StoreItem) error { out[st] = append(out[st], it); return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out
+	}
+	old := read()
+
+	db.migrations = all
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(applied) != len(all)-len(before) || !strings.HasPrefix(applied[0], "0006_") {
+		t.Fatalf("Migrate applied %v, want 0006 onwards", applied)
+	}
+	if got := read(); !reflect.DeepEqual(got, old) {
+		t.Fatalf("items after 0006:\n%+v\nwant\n%+v", got, old)
+	}
+	if len(old["b2c"]) != 12 || len(old["b2b"]) != 12 {
+		t.Fatalf("read %d and %d items, want 12 each", len(old["b2c"]), len(old["b2b"]))
+	}
+
+	// The dirty queue: 12 items of b2c minus the acked one minus the one
+	// failing until later.
+	dirty, err := db.Dirty(ctx, "b2c", 100, c.Now())
+	if err != nil || len(dirty) != 10 {
+		t.Fatalf("Dirty(b2c) = %d items, %v; want 10", len(dirty), err)
+	}
+	// Upserts still find rows by (store, kind, sku).
+	n, err := db.SetDesired(ctx, nil, []DesiredItem{desired("b2c", "product", "A", "h2"), desired("b2c", "product", "D", "h1"), desired("b2c", "price", "C", "h1")})
+	if err != nil || n != 2 {
+		t.Fatalf("SetDesired after 0006 = %d, %v; want 2", n, err)
+	}
+	if it, err := db.GetStoreItem(ctx, "b2c", "product", "A"); err != nil || it.ShopID != "shop-A" || !it.Dirty() || it.DesiredHash != "h2" {
+		t.Fatalf("product A after 0006 = %+v, %v", it, err)
+	}
+	var got []string
+	if err := db.StoreItemsBySKU(ctx, "b2c", []string{"product", "price"}, []string{"A", "D", "Z"}, func(it StoreItem) error {
+		got = append(got, it.Kind+"/"+it.SKU+"/"+it.DesiredHash+"/"+it.AckedHash+"/"+it.ShopID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"price/A/h1//", "product/A/h2/h1/shop-A", "product/D/h1//"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("StoreItemsBySKU after 0006 = %v, want %v", got, want)
+	}
+	if db.driver != DriverSQLite {
+		return
+	}
+	var ddl string
+	if err := db.x.GetContext(ctx, &ddl, `SELECT sql FROM sqlite_master WHERE name = 'store_items'`); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ddl, "PRIMARY KEY (store, sku, kind)") || !strings.Contains(ddl, "WITHOUT ROWID") {
+		t.Fatalf("store_items after 0006: %s", ddl)
+	}
+	var plan []struct {
+		ID, Parent, NotUsed int
+		Detail              string
+	}
+	if err := db.x.SelectContext(ctx, &plan, `EXPLAIN QUERY PLAN SELECT kind FROM store_items
+WHERE store = 'b2c' AND +kind IN ('product', 'price') AND sku IN ('A', 'D') ORDER BY sku, kind`); err != nil {
+		t.Fatal(err)
+	}
+	if len(plan) != 1 || !strings.Contains(plan[0].Detail, "PRIMARY KEY (store=? AND sku=?)") {
+		t.Fatalf("lookup by SKU plan = %+v; want one search of the primary key by store and sku", plan)
+	}
+}
