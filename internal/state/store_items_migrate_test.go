@@ -126,6 +126,13 @@ func testStoreItemsMigration(t *testing.T, open opener) {
 	if !strings.Contains(ddl, "PRIMARY KEY (store, sku, kind)") || !strings.Contains(ddl, "WITHOUT ROWID") {
 		t.Fatalf("store_items after 0006: %s", ddl)
 	}
+	var indexes []string
+	if err := db.x.SelectContext(ctx, &indexes, `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'store_items' ORDER BY name`); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"store_items_dirty", "store_items_kind_sku"}; !reflect.DeepEqual(indexes, want) {
+		t.Fatalf("store_items indexes after 0006 = %v, want %v", indexes, want)
+	}
 	var plan []struct {
 		ID, Parent, NotUsed int
 		Detail              string

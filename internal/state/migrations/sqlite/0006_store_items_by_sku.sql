@@ -32,3 +32,7 @@ ALTER TABLE store_items_new RENAME TO store_items;
 
 CREATE INDEX store_items_dirty ON store_items (store, next_attempt_at, kind, sku)
 	WHERE parked = FALSE AND (acked_hash IS NULL OR acked_hash <> desired_hash);
+
+-- Lists by kind and SKU (a store's items, the admin list) keep their order
+-- without sorting the store; a projection's updates do not touch it.
+CREATE INDEX store_items_kind_sku ON store_items (store, kind, sku);
