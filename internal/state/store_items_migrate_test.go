@@ -1,11 +1,15 @@
 package state
 
 import (
+	"context"
+	"errors"
 	"os"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // TestStoreItemsMigration applies 0006 to a database that already holds
@@ -143,5 +147,50 @@ WHERE store = 'b2c' AND +kind IN ('product', 'price') AND sku IN ('A', 'D') ORDE
 	}
 	if len(plan) != 1 || !strings.Contains(plan[0].Detail, "PRIMARY KEY (store=? AND sku=?)") {
 		t.Fatalf("lookup by SKU plan = %+v; want one search of the primary key by store and sku", plan)
+	}
+}
+
+// TestInItemsTx: on SQLite the transaction's connection has the larger page
+// cache while fn runs and its own size again afterwards, also when fn fails.
+func TestInItemsTx(t *testing.T) {
+	t.Parallel()
+	db := migrated(t, openTestSQLite)
+	db.x.SetMaxOpenConns(1) // the pool's one connection is the transaction's
+	ctx := t.Context()
+	cacheSize := func(x interface {
+		GetContext(context.Context, any, string, ...any) error
+	}) int {
+		t.Helper()
+		var n int
+		if err := x.GetContext(ctx, &n, `PRAGMA cache_size`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := cacheSize(db.x)
+	if before == -itemsTxCacheKiB {
+		t.Fatalf("connection's cache size is already %d", before)
+	}
+	boom := errors.New("boom")
+	for _, want := range []error{nil, boom} {
+		err := db.InItemsTx(ctx, func(tx *sqlx.Tx) error {
+			if got := cacheSize(tx); got != -itemsTxCacheKiB {
+				t.Errorf("cache size in InItemsTx = %d, want %d", got, -itemsTxCacheKiB)
+			}
+			if _, err := db.SetDesired(ctx, tx, []DesiredItem{desired("b2c", "product", "A", "h1")}); err != nil {
+				t.Fatal(err)
+			}
+			return want
+		})
+		if !errors.Is(err, want) {
+			t.Fatalf("InItemsTx = %v, want %v", err, want)
+		}
+		if got := cacheSize(db.x); got != before {
+			t.Errorf("cache size after InItemsTx (fn returned %v) = %d, want %d", want, got, before)
+		}
+	}
+	// The failed run rolled back; the first one committed.
+	if c, err := db.StoreItemCounts(ctx, "b2c"); err != nil || c.Total != 1 {
+		t.Fatalf("items after InItemsTx = %+v, %v; want 1", c, err)
 	}
 }
