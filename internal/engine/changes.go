@@ -262,17 +262,18 @@ func projectChanged(ctx context.Context, db *state.DB, st *Store, now time.Time,
 		return nil
 	}
 	itemKinds := []string{string(catalog.KindProduct), string(catalog.KindVariant), string(catalog.KindPrice), string(catalog.KindStock)}
-	if err := db.StoreItemsBySKU(ctx, st.ID, itemKinds, lr.sellable, keep); err != nil {
-		return sum, err
-	}
-	if err := db.StoreItemsBySKU(ctx, st.ID, []string{string(catalog.KindCategory)}, catCodes, keep); err != nil {
-		return sum, err
-	}
 
 	p := &projector{st: st, now: now, m: m, items: items, sum: &sum, o: o, partial: true,
 		prices: st.Rules.Price.WithERPRates(m.rates, now)}
 	run := func(x sqlx.ExtContext) error {
 		p.db, p.x = db, x
+		// Read in the transaction: its writes find the pages cached.
+		if err := db.StoreItemsBySKUTx(ctx, x, st.ID, itemKinds, lr.sellable, keep); err != nil {
+			return err
+		}
+		if err := db.StoreItemsBySKUTx(ctx, x, st.ID, []string{string(catalog.KindCategory)}, catCodes, keep); err != nil {
+			return err
+		}
 		for _, s := range lr.prodSKUs {
 			if prod, ok := lr.products[s]; ok {
 				if err := p.product(ctx, prod); err != nil {
@@ -294,6 +295,6 @@ func projectChanged(ctx context.Context, db *state.DB, st *Store, now time.Time,
 	if o.DryRun {
 		return sum, run(nil)
 	}
-	err := db.InTx(ctx, func(tx *sqlx.Tx) error { return run(tx) })
+	err := db.InItemsTx(ctx, func(tx *sqlx.Tx) error { return run(tx) })
 	return sum, err
 }

@@ -419,10 +419,29 @@ func (db *DB) ForgetStore(ctx context.Context, store string, cursors ...string) 
 }
 
 // StoreItemsBySKU calls fn for every item of store of one of kinds whose
-// SKU is one of skus. It stops at the first error from fn and returns it.
+// SKU is one of skus, by SKU and kind. It reads what a projection compares
+// with: the items' Store, Kind, SKU, ShopID, DesiredHash, DesiredPayload
+// and AckedHash; the other fields are zero. It stops at the first error
+// from fn and returns it.
 func (db *DB) StoreItemsBySKU(ctx context.Context, store string, kinds, skus []string, fn func(StoreItem) error) error {
+	return db.StoreItemsBySKUTx(ctx, nil, store, kinds, skus, fn)
+}
+
+// StoreItemsBySKUTx is StoreItemsBySKU within x, a transaction from InTx
+// (nil: the pool). On SQLite the pages it reads stay in the transaction's
+// connection's cache for the writes that follow.
+func (db *DB) StoreItemsBySKUTx(ctx context.Context, x sqlx.ExtContext, store string, kinds, skus []string, fn func(StoreItem) error) error {
+	x = db.ext(x)
 	if len(kinds) == 0 {
 		return nil
+	}
+	// PostgreSQL's key is (store, kind, sku): the kinds must be named for
+	// it to find the rows. SQLite's (0006) is (store, sku, kind): one search
+	// per SKU reads all its kinds from one page, so the kinds (+kind keeps
+	// them out of the search) only filter, and the rows come in key order.
+	kindCol := "kind"
+	if db.driver == DriverSQLite {
+		kindCol = "+kind"
 	}
 	for i := 0; i < len(skus); i += lookupChunk {
 		chunk := skus[i:min(i+lookupChunk, len(skus))]
@@ -434,14 +453,13 @@ func (db *DB) StoreItemsBySKU(ctx context.Context, store string, kinds, skus []s
 		for _, s := range chunk {
 			args = append(args, s)
 		}
-		// Naming the kinds lets the (store, kind, sku) key find the rows.
-		rows, err := db.x.QueryContext(ctx, db.q(`SELECT `+storeItemCols+` FROM store_items
-WHERE store = ? AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)
-AND sku IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY kind, sku`), args...)
+		rows, err := x.QueryContext(ctx, db.q(`SELECT kind, sku, shop_id, desired_hash, desired_payload, acked_hash FROM store_items
+WHERE store = ? AND `+kindCol+` IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)
+AND sku IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY sku, kind`), args...)
 		if err != nil {
 			return fmt.Errorf("state: items of %s by SKU: %w", store, err)
 		}
-		items, err := collectStoreItems(rows, "items of "+store+" by SKU")
+		items, err := collectItemHashes(rows, store)
 		if err != nil {
 			return err
 		}
@@ -452,6 +470,25 @@ AND sku IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY kind, sku`), args
 		}
 	}
 	return nil
+}
+
+// collectItemHashes reads the rows of StoreItemsBySKU.
+func collectItemHashes(rows *sql.Rows, store string) ([]StoreItem, error) {
+	defer rows.Close()
+	var out []StoreItem
+	for rows.Next() {
+		it := StoreItem{Store: store}
+		var acked sql.NullString
+		if err := rows.Scan(&it.Kind, &it.SKU, &it.ShopID, &it.DesiredHash, (*[]byte)(&it.DesiredPayload), &acked); err != nil {
+			return nil, fmt.Errorf("state: items of %s by SKU: %w", store, err)
+		}
+		it.AckedHash = acked.String
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("state: items of %s by SKU: %w", store, err)
+	}
+	return out, nil
 }
 
 // CountInShop counts the items of store of the given kinds that are in the
@@ -472,4 +509,34 @@ AND ((acked_hash IS NOT NULL AND acked_hash <> '') OR shop_id <> '')`), args...)
 		return 0, fmt.Errorf("state: count items in shop of %s: %w", store, err)
 	}
 	return n, nil
+}
+
+// itemsTxCacheKiB is the page cache InItemsTx gives a transaction on SQLite
+// (the connection's default is 2 MB).
+const itemsTxCacheKiB = 16384
+
+// InItemsTx is InTx for a projection: many store items read and written in
+// one transaction. On SQLite the transaction's connection has a 16 MB page
+// cache until fn returns, so the item pages it reads are still cached when
+// it writes them and its changes need not spill to the WAL before the
+// commit; the connection's own size is restored afterwards.
+func (db *DB) InItemsTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	if db.driver != DriverSQLite {
+		return db.InTx(ctx, fn)
+	}
+	return db.InTx(ctx, func(tx *sqlx.Tx) (err error) {
+		var size int
+		if err := tx.GetContext(ctx, &size, `PRAGMA cache_size`); err != nil {
+			return fmt.Errorf("state: page cache size: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = %d`, -itemsTxCacheKiB)); err != nil {
+			return fmt.Errorf("state: page cache size: %w", err)
+		}
+		defer func() {
+			if _, rerr := tx.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = %d`, size)); rerr != nil && err == nil {
+				err = fmt.Errorf("state: restore page cache size: %w", rerr)
+			}
+		}()
+		return fn(tx)
+	})
 }
