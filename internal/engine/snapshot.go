@@ -496,8 +496,9 @@ type erpItem struct {
 
 const erpBatch = 256
 
-// erpStream reads one kind of an ERP snapshot in its own goroutine and
-// hands the records over a batch at a time; at most a few batches are held.
+// erpStream reads one kind of an ERP snapshot and hands the records over a
+// batch at a time: one goroutine reads the ERP, another encodes and hashes
+// what it read, so the two overlap; at most a few batches are held.
 type erpStream struct {
 	kind    catalog.Kind
 	batches chan []erpItem
@@ -510,27 +511,25 @@ type erpStream struct {
 func startERPStream(ctx context.Context, src erp.Source, k catalog.Kind) *erpStream {
 	ctx, cancel := context.WithCancel(ctx)
 	st := &erpStream{kind: k, batches: make(chan []erpItem, 4), done: make(chan error, 1), cancel: cancel}
+	raw := make(chan []catalog.Record, 4)
+	readErr := make(chan error, 1)
 	go func() {
-		defer close(st.batches)
-		batch := make([]erpItem, 0, erpBatch)
+		defer close(raw)
+		batch := make([]catalog.Record, 0, erpBatch)
 		send := func() error {
 			select {
-			case st.batches <- batch:
+			case raw <- batch:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			batch = make([]erpItem, 0, erpBatch)
+			batch = make([]catalog.Record, 0, erpBatch)
 			return nil
 		}
 		err := src.Snapshot(ctx, []catalog.Kind{k}, func(r catalog.Record) error {
 			if r.Kind() != k {
 				return fmt.Errorf("engine: ERP adapter sent a %s while reading %s", r.Kind(), k)
 			}
-			payload, err := catalog.Canonical(r)
-			if err != nil {
-				return err
-			}
-			batch = append(batch, erpItem{rec: r, key: r.Key(), payload: payload, sum: catalog.SumCanonical(k, payload)})
+			batch = append(batch, r)
 			if len(batch) < erpBatch {
 				return nil
 			}
@@ -538,6 +537,37 @@ func startERPStream(ctx context.Context, src erp.Source, k catalog.Kind) *erpStr
 		})
 		if err == nil && len(batch) > 0 {
 			err = send()
+		}
+		readErr <- err
+	}()
+	go func() {
+		defer close(st.batches)
+		var err error
+		for recs := range raw {
+			if err != nil {
+				continue // the read is being stopped
+			}
+			items := make([]erpItem, len(recs))
+			for i, r := range recs {
+				payload, perr := catalog.Canonical(r)
+				if perr != nil {
+					err = perr
+					cancel()
+					break
+				}
+				items[i] = erpItem{rec: r, key: r.Key(), payload: payload, sum: catalog.SumCanonical(k, payload)}
+			}
+			if err != nil {
+				continue
+			}
+			select {
+			case st.batches <- items:
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+		}
+		if rerr := <-readErr; err == nil {
+			err = rerr
 		}
 		st.done <- err
 	}()
