@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"encoding/hex"
 	"math/big"
 	"math/rand/v2"
 	"testing"
@@ -140,6 +141,12 @@ func checkSameAsJSON(t *testing.T, v any) {
 		t.Fatalf("%T: no fast encoding", v)
 	}
 	slow, serr := canonicalJSON(v)
+	if r, ok := v.(Record); ok && ferr == nil {
+		payload, sum, err := CanonicalSum(r)
+		if err != nil || !bytes.Equal(payload, slow) || hex.EncodeToString(sum[:]) != HashCanonical(r.Kind(), slow) {
+			t.Fatalf("%T: CanonicalSum = %q %x, %v; want %q and the hash of it", v, payload, sum, err, slow)
+		}
+	}
 	if (ferr != nil) != (serr != nil) {
 		t.Fatalf("%T %+v: fast error %v, encoding/json error %v", v, v, ferr, serr)
 	}
@@ -196,6 +203,13 @@ func BenchmarkCanonical(b *testing.B) {
 	b.Run("fast", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := Canonical(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sum", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := CanonicalSum(p); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -67,6 +67,30 @@ func SumCanonical(kind Kind, b []byte) [sha256.Size]byte {
 	return sum
 }
 
+// CanonicalSum returns r's canonical encoding (Canonical) and the raw
+// SHA-256 that HashRecord hex-encodes, encoding into the hashed buffer.
+func CanonicalSum(r Record) ([]byte, [sha256.Size]byte, error) {
+	k := r.Kind()
+	buf := make([]byte, 0, 256)
+	buf = append(buf, hashVersion...)
+	buf = append(buf, 0)
+	buf = append(buf, k...)
+	buf = append(buf, 0)
+	prefix := len(buf)
+	buf, ok, err := appendCanonical(buf, r)
+	if err != nil {
+		return nil, [sha256.Size]byte{}, fmt.Errorf("catalog: canonical encoding of %T: %w", r, err)
+	}
+	if !ok {
+		b, err := canonicalJSON(r)
+		if err != nil {
+			return nil, [sha256.Size]byte{}, err
+		}
+		return b, SumCanonical(k, b), nil
+	}
+	return buf[prefix:], sha256.Sum256(buf), nil
+}
+
 // HashRecord is Hash for a Record under its own kind.
 func HashRecord(r Record) (string, error) { return Hash(r.Kind(), r) }
 

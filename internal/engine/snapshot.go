@@ -549,13 +549,13 @@ func startERPStream(ctx context.Context, src erp.Source, k catalog.Kind) *erpStr
 			}
 			items := make([]erpItem, len(recs))
 			for i, r := range recs {
-				payload, perr := catalog.Canonical(r)
+				payload, sum, perr := catalog.CanonicalSum(r)
 				if perr != nil {
 					err = perr
 					cancel()
 					break
 				}
-				items[i] = erpItem{rec: r, key: r.Key(), payload: payload, sum: catalog.SumCanonical(k, payload)}
+				items[i] = erpItem{rec: r, key: r.Key(), payload: payload, sum: sum}
 			}
 			if err != nil {
 				continue
