@@ -95,23 +95,23 @@ func Snapshot(ctx context.Context, db *state.DB, src erp.Source, o SnapshotOptio
 	ordered, _ := src.(KeyOrderedSource)
 	snapID := start.UTC().Format("20060102T150405.000000000Z")
 	var sum SnapshotSummary
-	// The ERP query of the next kind runs (and its records are encoded)
-	// while this kind is merged; one read ahead at most, so a source with a
-	// single connection cannot deadlock.
-	streams := make([]*erpStream, len(kinds))
-	open := func(i int) {
-		if i < len(kinds) && streams[i] == nil {
-			streams[i] = startERPStream(ctx, src, kinds[i])
-		}
-	}
-	defer func() {
-		for _, st := range streams {
-			if st != nil {
-				st.stop()
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		// The ERP query of the next kind runs (and its records are encoded)
+		// while this kind is merged; one read ahead at most, so a source
+		// with a single connection cannot deadlock.
+		streams := make([]*erpStream, len(kinds))
+		open := func(i int) {
+			if i < len(kinds) && streams[i] == nil {
+				streams[i] = startERPStream(ctx, src, kinds[i])
 			}
 		}
-	}()
-	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		defer func() {
+			for _, st := range streams {
+				if st != nil {
+					st.stop()
+				}
+			}
+		}()
 		for i, k := range kinds {
 			open(i)
 			open(i + 1)
