@@ -17,6 +17,17 @@ const hashVersion = "erpbridge-hash-v1"
 // zeros, no HTML escaping, and empty slices and maps left out (nil and empty
 // encode alike). Times must be in UTC; adapters convert at the edge.
 func Canonical(v any) ([]byte, error) {
+	if b, ok, err := appendCanonical(make([]byte, 0, 256), v); ok {
+		if err != nil {
+			return nil, fmt.Errorf("catalog: canonical encoding of %T: %w", v, err)
+		}
+		return b, nil
+	}
+	return canonicalJSON(v)
+}
+
+// canonicalJSON is Canonical by encoding/json, for every type.
+func canonicalJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -39,13 +50,45 @@ func Hash(kind Kind, v any) (string, error) {
 // HashCanonical is Hash of a value whose canonical encoding (Canonical) is
 // b, for callers that keep the encoding too and need not encode twice.
 func HashCanonical(kind Kind, b []byte) string {
+	sum := SumCanonical(kind, b)
+	return hex.EncodeToString(sum[:])
+}
+
+// SumCanonical is HashCanonical before hex encoding: the raw SHA-256.
+func SumCanonical(kind Kind, b []byte) [sha256.Size]byte {
 	h := sha256.New()
 	h.Write([]byte(hashVersion))
 	h.Write([]byte{0})
 	h.Write([]byte(kind))
 	h.Write([]byte{0})
 	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// CanonicalSum returns r's canonical encoding (Canonical) and the raw
+// SHA-256 that HashRecord hex-encodes, encoding into the hashed buffer.
+func CanonicalSum(r Record) ([]byte, [sha256.Size]byte, error) {
+	k := r.Kind()
+	buf := make([]byte, 0, 256)
+	buf = append(buf, hashVersion...)
+	buf = append(buf, 0)
+	buf = append(buf, k...)
+	buf = append(buf, 0)
+	prefix := len(buf)
+	buf, ok, err := appendCanonical(buf, r)
+	if err != nil {
+		return nil, [sha256.Size]byte{}, fmt.Errorf("catalog: canonical encoding of %T: %w", r, err)
+	}
+	if !ok {
+		b, err := canonicalJSON(r)
+		if err != nil {
+			return nil, [sha256.Size]byte{}, err
+		}
+		return b, SumCanonical(k, b), nil
+	}
+	return buf[prefix:], sha256.Sum256(buf), nil
 }
 
 // HashRecord is Hash for a Record under its own kind.

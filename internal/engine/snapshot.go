@@ -96,14 +96,41 @@ func Snapshot(ctx context.Context, db *state.DB, src erp.Source, o SnapshotOptio
 	snapID := start.UTC().Format("20060102T150405.000000000Z")
 	var sum SnapshotSummary
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		for _, k := range kinds {
+		// The ERP query of the next kind runs (and its records are encoded)
+		// while this kind is merged; one read ahead at most, so a source
+		// with a single connection cannot deadlock.
+		streams := make([]*erpStream, len(kinds))
+		open := func(i int) {
+			if i < len(kinds) && streams[i] == nil {
+				streams[i] = startERPStream(ctx, src, kinds[i])
+			}
+		}
+		defer func() {
+			for _, st := range streams {
+				if st != nil {
+					st.stop()
+				}
+			}
+		}()
+		for i, k := range kinds {
+			open(i)
+			open(i + 1)
 			kr := newKindRead(db, tx, k, snapID, o)
 			var err error
 			if ordered != nil && ordered.SnapshotKeyOrdered(k) {
-				err = kr.inOrder(ctx, src)
+				// Before a re-read of this kind, the read ahead gives its
+				// connection back; it starts again with the next kind.
+				pause := func() {
+					if i+1 < len(streams) && streams[i+1] != nil {
+						streams[i+1].stop()
+						streams[i+1] = nil
+					}
+				}
+				err = kr.inOrder(ctx, src, streams[i], pause)
 			} else {
-				err = kr.withMap(ctx, src)
+				err = kr.withMap(ctx, streams[i])
 			}
+			streams[i].stop()
 			if err != nil {
 				return err
 			}
@@ -163,30 +190,26 @@ func newKindRead(db *state.DB, tx *sqlx.Tx, k catalog.Kind, snapID string, o Sna
 	return &kindRead{db: db, tx: tx, k: k, snapID: snapID, o: o, ks: KindSummary{Kind: k}}
 }
 
-// record counts r, whose key the mirror had (with hash old) or not, and
+// record counts it, whose key the mirror had (with hash old) or not, and
 // queues it for writing when it is new or changed.
-func (kr *kindRead) record(ctx context.Context, r catalog.Record, key string, had bool, old shortHash) error {
+func (kr *kindRead) record(ctx context.Context, it *erpItem, had bool, old shortHash) error {
 	kr.ks.Read++
 	if kr.o.Progress != nil && kr.ks.Read%kr.o.ProgressEvery == 0 {
 		kr.o.Progress(kr.k, kr.ks.Read, false)
 	}
-	payload, err := catalog.Canonical(r)
-	if err != nil {
-		return err
-	}
-	hash := catalog.HashCanonical(kr.k, payload)
 	switch {
 	case !had:
 		kr.ks.Added++
-	case old != mirrorHash(hash):
+	case old != shortHash(it.sum[:len(old)]):
 		kr.ks.Changed++
 	default:
 		kr.ks.Unchanged++
 		return nil
 	}
-	parent := mirrorParent(r)
+	parent := mirrorParent(it.rec)
 	kr.cs.changed(kr.k, parent)
-	kr.batch = append(kr.batch, state.MirrorRecord{Kind: string(kr.k), Key: key, Hash: hash, Payload: payload, SnapshotID: kr.snapID, Parent: parent})
+	kr.batch = append(kr.batch, state.MirrorRecord{Kind: string(kr.k), Key: it.key, Hash: hex.EncodeToString(it.sum[:]),
+		Payload: it.payload, SnapshotID: kr.snapID, Parent: parent})
 	if len(kr.batch) < mirrorBatch {
 		return nil
 	}
@@ -253,19 +276,12 @@ func (kr *kindRead) finish(ctx context.Context) error {
 	return nil
 }
 
-func (kr *kindRead) erpRecord(r catalog.Record) error {
-	if r.Kind() != kr.k {
-		return fmt.Errorf("engine: ERP adapter sent a %s while reading %s", r.Kind(), kr.k)
-	}
-	return nil
-}
-
 func (kr *kindRead) duplicate(key string) error {
 	return fmt.Errorf("engine: ERP returned %s %q twice; check the profile's query for a missing join condition", kr.k, key)
 }
 
 // withMap reads the kind holding the mirror's keys and hashes in a map.
-func (kr *kindRead) withMap(ctx context.Context, src erp.Source) error {
+func (kr *kindRead) withMap(ctx context.Context, st *erpStream) error {
 	// One map holds the mirror's hashes and marks the keys this read saw,
 	// so each key is kept once.
 	existing := map[string]mirrorEntry{}
@@ -277,17 +293,13 @@ func (kr *kindRead) withMap(ctx context.Context, src erp.Source) error {
 		return fmt.Errorf("engine: reading mirror %s: %w", kr.k, err)
 	}
 	kr.before = len(existing)
-	err = src.Snapshot(ctx, []catalog.Kind{kr.k}, func(r catalog.Record) error {
-		if err := kr.erpRecord(r); err != nil {
-			return err
-		}
-		key := r.Key()
-		old, had := existing[key]
+	err = st.each(func(it *erpItem) error {
+		old, had := existing[it.key]
 		if old.seen {
-			return kr.duplicate(key)
+			return kr.duplicate(it.key)
 		}
-		existing[key] = mirrorEntry{hash: old.hash, seen: true}
-		return kr.record(ctx, r, key, had, old.hash)
+		existing[it.key] = mirrorEntry{hash: old.hash, seen: true}
+		return kr.record(ctx, it, had, old.hash)
 	})
 	if err != nil {
 		return fmt.Errorf("engine: ERP snapshot of %s: %w", kr.k, err)
@@ -305,12 +317,12 @@ func (kr *kindRead) withMap(ctx context.Context, src erp.Source) error {
 // inOrder reads the kind merging the ERP's key-ordered records with the
 // mirror's keys, which are read concurrently in key order. When either side
 // is out of order, the kind's writes are rolled back to a savepoint and the
-// kind is read again with a map.
-func (kr *kindRead) inOrder(ctx context.Context, src erp.Source) error {
+// kind is read again with a map; pause is called before that second read.
+func (kr *kindRead) inOrder(ctx context.Context, src erp.Source, st *erpStream, pause func()) error {
 	if _, err := kr.tx.ExecContext(ctx, `SAVEPOINT snapshot_kind`); err != nil {
 		return fmt.Errorf("engine: savepoint before %s: %w", kr.k, err)
 	}
-	err := kr.merge(ctx, src)
+	err := kr.merge(ctx, st)
 	if errors.Is(err, errOutOfOrder) {
 		if _, rerr := kr.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT snapshot_kind`); rerr != nil {
 			return fmt.Errorf("engine: rolling back %s: %w", kr.k, rerr)
@@ -322,7 +334,11 @@ func (kr *kindRead) inOrder(ctx context.Context, src erp.Source) error {
 		log.Warn("ERP snapshot not in key order; reading the kind again with its keys in memory",
 			slog.String("kind", string(kr.k)), slog.String("error", err.Error()))
 		*kr = *newKindRead(kr.db, kr.tx, kr.k, kr.snapID, kr.o)
-		err = kr.withMap(ctx, src)
+		st.stop()
+		pause()
+		again := startERPStream(ctx, src, kr.k)
+		err = kr.withMap(ctx, again)
+		again.stop()
 	}
 	if err != nil {
 		return err
@@ -333,18 +349,15 @@ func (kr *kindRead) inOrder(ctx context.Context, src erp.Source) error {
 	return nil
 }
 
-func (kr *kindRead) merge(ctx context.Context, src erp.Source) error {
+func (kr *kindRead) merge(ctx context.Context, st *erpStream) error {
 	m := openMirrorStream(ctx, kr.db, kr.k)
 	defer m.close()
 	if err := m.next(); err != nil {
 		return err
 	}
 	prev, first := "", true
-	err := src.Snapshot(ctx, []catalog.Kind{kr.k}, func(r catalog.Record) error {
-		if err := kr.erpRecord(r); err != nil {
-			return err
-		}
-		key := r.Key()
+	err := st.each(func(it *erpItem) error {
+		key := it.key
 		if !first && key <= prev {
 			if key == prev {
 				return kr.duplicate(key)
@@ -367,7 +380,7 @@ func (kr *kindRead) merge(ctx context.Context, src erp.Source) error {
 				return err
 			}
 		}
-		return kr.record(ctx, r, key, had, old)
+		return kr.record(ctx, it, had, old)
 	})
 	if err != nil {
 		if errors.Is(err, errOutOfOrder) {
@@ -470,4 +483,120 @@ func (m *mirrorStream) close() {
 	for range m.chunks {
 	}
 	<-m.done
+}
+
+// erpItem is one ERP record with its key, canonical encoding and content
+// hash, computed by the goroutine that reads the ERP.
+type erpItem struct {
+	rec     catalog.Record
+	key     string
+	payload []byte
+	sum     [32]byte
+}
+
+const erpBatch = 256
+
+// erpStream reads one kind of an ERP snapshot and hands the records over a
+// batch at a time: one goroutine reads the ERP, another encodes and hashes
+// what it read, so the two overlap; at most a few batches are held.
+type erpStream struct {
+	kind    catalog.Kind
+	batches chan []erpItem
+	done    chan error
+	cancel  context.CancelFunc
+	stopped bool
+	err     error
+}
+
+func startERPStream(ctx context.Context, src erp.Source, k catalog.Kind) *erpStream {
+	ctx, cancel := context.WithCancel(ctx)
+	st := &erpStream{kind: k, batches: make(chan []erpItem, 4), done: make(chan error, 1), cancel: cancel}
+	raw := make(chan []catalog.Record, 4)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(raw)
+		batch := make([]catalog.Record, 0, erpBatch)
+		send := func() error {
+			select {
+			case raw <- batch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			batch = make([]catalog.Record, 0, erpBatch)
+			return nil
+		}
+		err := src.Snapshot(ctx, []catalog.Kind{k}, func(r catalog.Record) error {
+			if r.Kind() != k {
+				return fmt.Errorf("engine: ERP adapter sent a %s while reading %s", r.Kind(), k)
+			}
+			batch = append(batch, r)
+			if len(batch) < erpBatch {
+				return nil
+			}
+			return send()
+		})
+		if err == nil && len(batch) > 0 {
+			err = send()
+		}
+		readErr <- err
+	}()
+	go func() {
+		defer close(st.batches)
+		var err error
+		for recs := range raw {
+			if err != nil {
+				continue // the read is being stopped
+			}
+			items := make([]erpItem, len(recs))
+			for i, r := range recs {
+				payload, sum, perr := catalog.CanonicalSum(r)
+				if perr != nil {
+					err = perr
+					cancel()
+					break
+				}
+				items[i] = erpItem{rec: r, key: r.Key(), payload: payload, sum: sum}
+			}
+			if err != nil {
+				continue
+			}
+			select {
+			case st.batches <- items:
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+		}
+		if rerr := <-readErr; err == nil {
+			err = rerr
+		}
+		st.done <- err
+	}()
+	return st
+}
+
+// each calls fn for every record in order and returns the read's error,
+// or fn's, which stops the read.
+func (st *erpStream) each(fn func(*erpItem) error) error {
+	for batch := range st.batches {
+		for i := range batch {
+			if err := fn(&batch[i]); err != nil {
+				st.stop()
+				return err
+			}
+		}
+	}
+	st.stop()
+	return st.err
+}
+
+// stop ends the read (if it still runs) and waits for its goroutine.
+func (st *erpStream) stop() {
+	if st.stopped {
+		return
+	}
+	st.stopped = true
+	st.cancel()
+	for range st.batches {
+	}
+	st.err = <-st.done
 }

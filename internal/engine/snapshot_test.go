@@ -3,10 +3,12 @@ package engine
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/erpbridge/erpbridge/internal/catalog"
 	"github.com/erpbridge/erpbridge/internal/state"
@@ -141,5 +143,50 @@ func TestSnapshotInKeyOrderRefusals(t *testing.T) {
 	}
 	if got := mirrorDump(t, b.db); got != before {
 		t.Errorf("refused reads changed the mirror:\n%s\nwant\n%s", got, before)
+	}
+}
+
+// oneConnERP is an orderedERP behind a pool of one connection, held for a
+// whole Snapshot call, like an ERP adapter with max_open_conns 1.
+type oneConnERP struct {
+	*orderedERP
+	conn chan struct{}
+}
+
+func (o *oneConnERP) Snapshot(ctx context.Context, kinds []catalog.Kind, fn func(catalog.Record) error) error {
+	select {
+	case o.conn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-o.conn }()
+	return o.orderedERP.Snapshot(ctx, kinds, fn)
+}
+
+// The next kind's read ahead must not keep the only connection while a kind
+// whose order is broken is read again: the read completes (a deadlock ends
+// in the timeout) and the mirror holds every record.
+func TestSnapshotReadAheadOneConnection(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const n = 5000 // far more than the read ahead buffers
+	var recs []catalog.Record
+	for i := n; i > 0; i-- { // descending: out of key order
+		sku := fmt.Sprintf("SKU%05d", i)
+		recs = append(recs, catalog.Price{SKU: sku, PriceList: "detal", Amount: d("1"), Currency: "PLN"},
+			catalog.StockLevel{SKU: sku, Warehouse: "MAG1", OnHand: d("1"), Available: d("1")})
+	}
+	b.erp.set(recs...)
+	src := &oneConnERP{orderedERP: &orderedERP{fakeERP: b.erp}, conn: make(chan struct{}, 1)}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	sum, err := Snapshot(ctx, b.db, src, SnapshotOptions{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []catalog.Kind{catalog.KindPrice, catalog.KindStock} {
+		if ks := kindSummary(sum, k); ks.Read != n || ks.Added != n {
+			t.Errorf("%s: %+v, want %d read and added", k, ks, n)
+		}
 	}
 }

@@ -32,8 +32,12 @@ func runSnapshot(ctx context.Context, args []string, log *slog.Logger) error {
 	cpu := fs.String("cpuprofile", "", "write a CPU profile of the read to this file")
 	label := fs.String("label", "snapshot", "name printed in the RESULT line")
 	kindList := fs.String("kinds", "", "comma-separated kinds to read (default every kind, as the Runner's snapshot does)")
+	verbose := fs.Bool("v", false, "log each kind's ERP query and mirror merge with their times")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *verbose {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	if *erpDSN == "" || (*stateDSN == "" && !*queryOnly) {
 		return fmt.Errorf("bench snapshot: -erp-dsn and -state-dsn are required")

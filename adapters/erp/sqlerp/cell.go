@@ -152,6 +152,24 @@ func trimZeros(c int64, exp int32) decimal.Decimal {
 	return decimal.New(c, exp)
 }
 
+// subDec is normDec(a.Sub(b)), in int64 arithmetic when both fit in 18
+// digits at their common scale.
+func subDec(a, b decimal.Decimal) decimal.Decimal {
+	ea, eb := a.Exponent(), b.Exponent()
+	e := min(ea, eb)
+	if ea > 0 || eb > 0 || a.NumDigits()+int(ea-e) > 18 || b.NumDigits()+int(eb-e) > 18 {
+		return normDec(a.Sub(b))
+	}
+	ca, cb := a.CoefficientInt64(), b.CoefficientInt64()
+	for ; ea > e; ea-- {
+		ca *= 10
+	}
+	for ; eb > e; eb-- {
+		cb *= 10
+	}
+	return trimZeros(ca-cb, e)
+}
+
 // normDec drops trailing zeros so 23.00 and 23 read alike on every engine.
 func normDec(d decimal.Decimal) decimal.Decimal {
 	switch {

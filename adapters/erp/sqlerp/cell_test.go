@@ -61,3 +61,20 @@ func TestParseDecMatchesSlowPath(t *testing.T) {
 		t.Error("parseDec refused 12.50")
 	}
 }
+
+// subDec gives exactly normDec(a.Sub(b)), on the fast path and off it.
+func TestSubDecMatchesSlowPath(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	vals := []decimal.Decimal{decimal.Zero, decimal.New(0, -4), decimal.New(5, 2), decimal.New(123456789012345678, 0),
+		decimal.New(-999999999999999999, -4), decimal.RequireFromString("12345678901234567890.5")}
+	for range 3000 {
+		vals = append(vals, decimal.New(r.Int64N(2e12)-1e12, -int32(r.IntN(7))))
+	}
+	for i := range 6000 {
+		a, b := vals[i%len(vals)], vals[r.IntN(len(vals))]
+		if got, want := subDec(a, b), normDec(a.Sub(b)); !sameDec(got, want) {
+			t.Fatalf("subDec(%s, %s) = %s (exp %d), want %s (exp %d)", a, b, got, got.Exponent(), want, want.Exponent())
+		}
+	}
+}

@@ -450,7 +450,7 @@ func (s *Source) readStock(ctx context.Context, limit int, fn func(catalog.Recor
 		}
 		st := catalog.StockLevel{
 			SKU: strings.TrimSpace(r.str("sku")), Warehouse: strings.TrimSpace(r.str("warehouse")),
-			OnHand: onHand, Reserved: reserved, Available: normDec(onHand.Sub(reserved)),
+			OnHand: onHand, Reserved: reserved, Available: subDec(onHand, reserved),
 		}
 		if av, ok, err := r.dec("available"); err != nil {
 			return err
