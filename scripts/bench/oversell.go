@@ -68,22 +68,8 @@ func runOversell(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	defer db.Close()
 	src := &stagingERP{synthERP: &synthERP{products: *products}}
-	if _, err := engine.Snapshot(ctx, db, src.synthERP, engine.SnapshotOptions{MaxRemoveShare: decimal.RequireFromString("0.1"), Logger: log}); err != nil {
-		return err
-	}
-	stores, shops, err := benchStores(*nStores, *batch)
+	stores, shops, _, err := syncedStores(ctx, db, src.synthERP, *nStores, *batch, log)
 	if err != nil {
-		return err
-	}
-	// The first sync fills the shops without latency; it is not timed.
-	pushers := make([]*engine.Pusher, len(stores))
-	for i, st := range stores {
-		pushers[i] = engine.NewPusher(db, st, engine.PusherOptions{Logger: log})
-	}
-	if _, _, err := projectAll(ctx, db, stores, engine.ProjectOptions{}); err != nil {
-		return err
-	}
-	if _, err := pushAll(ctx, pushers); err != nil {
 		return err
 	}
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/erpbridge/erpbridge/adapters/store/memory"
 	"github.com/erpbridge/erpbridge/internal/catalog"
 	"github.com/erpbridge/erpbridge/internal/engine"
 	"github.com/erpbridge/erpbridge/internal/state"
@@ -59,22 +60,8 @@ func runPush(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	defer db.Close()
 	src := &synthERP{products: *products}
-	if _, err := engine.Snapshot(ctx, db, src, engine.SnapshotOptions{MaxRemoveShare: decimal.RequireFromString("0.1"), Logger: log}); err != nil {
-		return err
-	}
-	stores, shops, err := benchStores(*nStores, *batch)
+	stores, shops, pushers, err := syncedStores(ctx, db, src, *nStores, *batch, log)
 	if err != nil {
-		return err
-	}
-	pushers := make([]*engine.Pusher, len(stores))
-	for i, st := range stores {
-		pushers[i] = engine.NewPusher(db, st, engine.PusherOptions{Logger: log})
-	}
-	// The first sync fills the shops without latency; it is not timed.
-	if _, _, err := projectAll(ctx, db, stores, engine.ProjectOptions{}); err != nil {
-		return err
-	}
-	if _, err := pushAll(ctx, pushers); err != nil {
 		return err
 	}
 	for _, s := range shops {
@@ -140,6 +127,30 @@ func runPush(ctx context.Context, args []string, log *slog.Logger) error {
 
 // pushAll runs every store's pusher at once and returns how many items
 // they pushed in all.
+// syncedStores reads src into db and fills n memory shops (batch size
+// batch) with a first sync, untimed and without latency; it returns the
+// stores, their shops and their pushers.
+func syncedStores(ctx context.Context, db *state.DB, src *synthERP, n, batch int, log *slog.Logger) ([]*engine.Store, []*memory.Shop, []*engine.Pusher, error) {
+	if _, err := engine.Snapshot(ctx, db, src, engine.SnapshotOptions{MaxRemoveShare: decimal.RequireFromString("0.1"), Logger: log}); err != nil {
+		return nil, nil, nil, err
+	}
+	stores, shops, err := benchStores(n, batch)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	pushers := make([]*engine.Pusher, len(stores))
+	for i, st := range stores {
+		pushers[i] = engine.NewPusher(db, st, engine.PusherOptions{Logger: log})
+	}
+	if _, _, err := projectAll(ctx, db, stores, engine.ProjectOptions{}); err != nil {
+		return nil, nil, nil, err
+	}
+	if _, err := pushAll(ctx, pushers); err != nil {
+		return nil, nil, nil, err
+	}
+	return stores, shops, pushers, nil
+}
+
 func pushAll(ctx context.Context, pushers []*engine.Pusher) (int, error) {
 	var wg sync.WaitGroup
 	sums := make([]engine.PushSummary, len(pushers))
