@@ -83,12 +83,13 @@ type Log struct {
 // Schedules are the periodic jobs. Each is an interval ("5m") or a cron
 // expression ("*/5 * * * *"); "off" disables the job.
 type Schedules struct {
-	ERPDelta   Schedule `yaml:"erp_delta" default:"1m" doc:"Read products and variants changed in the ERP since the last read (timestamp watermarks)."`
-	Snapshot   Schedule `yaml:"snapshot" default:"15m" doc:"Read the whole ERP into the mirror and compare by hash; finds price and stock changes (Comarch keeps no timestamps on them) and deletions."`
-	Reconcile  Schedule `yaml:"reconcile" default:"0 3 * * *" doc:"Full reconcile: a snapshot, then every store re-projected from the mirror, to catch drift and missed changes."`
-	Push       Schedule `yaml:"push" default:"10s" doc:"How often each store's push worker looks for items to push."`
-	OrderPoll  Schedule `yaml:"order_poll" default:"2m" doc:"Poll every store with orders.poll on for orders changed since the last poll."`
-	StatusSync Schedule `yaml:"status_sync" default:"5m" doc:"Read order results (ERP number, status, tracking) from the staging tables and send them to the shops."`
+	ERPDelta    Schedule `yaml:"erp_delta" default:"1m" doc:"Read products and variants changed in the ERP since the last read (timestamp watermarks)."`
+	PricesStock Schedule `yaml:"prices_stock" default:"5m" doc:"Read every price and stock level (and exchange rates, when a store takes them from the ERP) and compare by hash: Comarch keeps no timestamps on them, so this is how their changes are found. Only the products whose prices or stock changed are projected again."`
+	Snapshot    Schedule `yaml:"snapshot" default:"1h" doc:"Read the whole ERP into the mirror and compare by hash: finds deleted products and anything the erp_delta watermarks missed, as well as price and stock changes."`
+	Reconcile   Schedule `yaml:"reconcile" default:"0 3 * * *" doc:"Full reconcile: a snapshot, then every store re-projected from the mirror, to catch drift and missed changes."`
+	Push        Schedule `yaml:"push" default:"10s" doc:"How often each store's push worker looks for items to push."`
+	OrderPoll   Schedule `yaml:"order_poll" default:"2m" doc:"Poll every store with orders.poll on for orders changed since the last poll."`
+	StatusSync  Schedule `yaml:"status_sync" default:"5m" doc:"Read order results (ERP number, status, tracking) from the staging tables and send them to the shops."`
 }
 
 // Store is one shop.

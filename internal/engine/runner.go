@@ -94,6 +94,7 @@ func (r *Runner) Start() error {
 	}
 	errs := []error{
 		add("erp-delta", r.Schedules.ERPDelta, r.delta, false),
+		add("prices-stock", r.Schedules.PricesStock, r.pricesStock, false),
 		add("snapshot", r.Schedules.Snapshot, r.snapshot, true),
 		add("reconcile", r.Schedules.Reconcile, r.reconcile, false),
 	}
@@ -213,27 +214,39 @@ func (r *Runner) delta(ctx context.Context) error {
 // full (rules may have changed while the hub was down), later ones only the
 // products that changed.
 func (r *Runner) snapshot(ctx context.Context) error {
+	return r.read(ctx, "snapshot", SnapshotKinds(r.Stores))
+}
+
+// pricesStock reads the kinds Comarch keeps no timestamps on, prices and
+// stock (and the exchange rates stores take from the ERP), and projects the
+// products whose records changed. Until the first full snapshot after start
+// has projected every store it leaves the projection to that snapshot.
+func (r *Runner) pricesStock(ctx context.Context) error {
+	return r.read(ctx, "prices-stock", PricesStockKinds(r.Stores))
+}
+
+// read snapshots kinds (nil: all) and projects what changed.
+func (r *Runner) read(ctx context.Context, what string, kinds []catalog.Kind) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	sum, err := Snapshot(ctx, r.DB, r.ERP, SnapshotOptions{MaxRemoveShare: r.MaxRemoveShare, Kinds: SnapshotKinds(r.Stores)})
+	sum, err := Snapshot(ctx, r.DB, r.ERP, SnapshotOptions{MaxRemoveShare: r.MaxRemoveShare, Kinds: kinds})
 	if err != nil {
 		return err
 	}
-	changed := 0
+	changed, read := 0, 0
 	for _, k := range sum.Kinds {
 		changed += k.Added + k.Changed + k.Removed
-	}
-	r.Log.Info("ERP snapshot read", slog.Int("changed", changed), slog.Duration("took", sum.Duration))
-	read := 0
-	for _, k := range sum.Kinds {
 		read += k.Read
 	}
-	metrics.ObserveERPRead("snapshot", sum.Duration, read)
-	only := &sum.Changes
+	r.Log.Info("ERP "+what+" read", slog.Int("changed", changed), slog.Duration("took", sum.Duration))
+	metrics.ObserveERPRead(what, sum.Duration, read)
 	if !r.projected {
-		only = nil
+		if kinds != nil && !slices.Contains(kinds, catalog.KindProduct) {
+			return nil
+		}
+		return r.projectAll(ctx, nil, false)
 	}
-	return r.projectAll(ctx, only, false)
+	return r.projectAll(ctx, &sum.Changes, false)
 }
 
 // reconcile reads a snapshot, projects every store in full and pushes every
@@ -308,6 +321,15 @@ func (r *Runner) projectAll(ctx context.Context, only *ChangeSet, reset bool) er
 	}
 	r.reserved = reserved
 	return errors.Join(errs...)
+}
+
+// PricesStockKinds are the kinds the prices-stock job reads for stores.
+func PricesStockKinds(stores []*Store) []catalog.Kind {
+	kinds := []catalog.Kind{catalog.KindPrice, catalog.KindStock}
+	if slices.Contains(SnapshotKinds(stores), catalog.KindCurrencyRate) {
+		kinds = append(kinds, catalog.KindCurrencyRate)
+	}
+	return kinds
 }
 
 // SnapshotKinds are the kinds a snapshot for stores reads: catalog.Kinds,

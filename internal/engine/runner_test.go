@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/erpbridge/erpbridge/adapters/store/memory"
+	"github.com/erpbridge/erpbridge/internal/catalog"
 	"github.com/erpbridge/erpbridge/internal/config"
 	"github.com/erpbridge/erpbridge/internal/state"
 )
@@ -100,4 +101,46 @@ func TestNudgeLowersStockAtOnce(t *testing.T) {
 		p, _ := b.shop.Product("KUB-1")
 		return p.StockQuantity.Equal(d("8"))
 	})
+}
+
+// TestPricesStockJob: the prices-stock schedule reads prices and stock alone
+// and brings their changes to the shop; a product change waits for a
+// snapshot (or a delta), since that job does not read products.
+func TestPricesStockJob(t *testing.T) {
+	b := setup(t)
+	every := config.Schedule{Raw: "50ms", Every: 50 * time.Millisecond}
+	r := &Runner{DB: b.db, ERP: b.erp, Stores: []*Store{b.st}, MaxRemoveShare: d("0.5"),
+		Schedules: config.Schedules{Snapshot: config.Schedule{Raw: "1h", Every: time.Hour}, PricesStock: every, Push: every}}
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = r.Stop() }()
+	waitShop := func(what string, ok func(memory.Product) bool) memory.Product {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			mug, found := b.shop.Product("KUB-1")
+			if found && ok(mug) {
+				return mug
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the shop shows %+v", what, mug)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitShop("first sync", func(p memory.Product) bool { return p.RegularPrice != nil && p.RegularPrice.Equal(d("19.9")) })
+
+	recs := catalogRecords("25.00")
+	for i, rec := range recs {
+		if p, ok := rec.(catalog.Product); ok && p.SKU == "KUB-1" {
+			p.Name = "Kubek zielony"
+			recs[i] = p
+		}
+	}
+	b.erp.set(recs...)
+	mug := waitShop("the new price", func(p memory.Product) bool { return p.RegularPrice.Equal(d("25")) })
+	if mug.Name != "Kubek żółty" {
+		t.Errorf("the prices-stock job brought a product change: name %q", mug.Name)
+	}
 }

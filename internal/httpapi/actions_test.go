@@ -260,7 +260,7 @@ func TestStatusReadings(t *testing.T) {
 	// Without readings the status says it does not know.
 	nb := newHubWith(t, func(o *Options) { o.Operator.Readings = nil })
 	decode(t, nb.do(t, "GET", "/api/v1/status", readToken, nil), &s)
-	if s.Stores[0].Circuit != "unknown" || s.Stores[0].LastPushAt != nil || len(s.ERP.Jobs) != 3 {
+	if s.Stores[0].Circuit != "unknown" || s.Stores[0].LastPushAt != nil || len(s.ERP.Jobs) != 4 {
 		t.Errorf("status without readings = %+v", s)
 	}
 }

@@ -167,7 +167,7 @@ func (a *admin) job(name string) jobStatus {
 }
 
 // ERP jobs shown in the status.
-var erpJobs = []string{"erp-delta", "snapshot", "reconcile"}
+var erpJobs = []string{"erp-delta", "prices-stock", "snapshot", "reconcile"}
 
 type statusBody struct {
 	At     time.Time      `json:"at"`
@@ -182,9 +182,11 @@ type erpStatus struct {
 	Cursors map[string]string `json:"cursors"`
 	// LastDeltaAt and LastSnapshotAt are the last successful reads since
 	// the hub started.
-	LastDeltaAt    *time.Time  `json:"last_delta_at"`
-	LastSnapshotAt *time.Time  `json:"last_snapshot_at"`
-	Jobs           []jobStatus `json:"jobs"`
+	LastDeltaAt    *time.Time `json:"last_delta_at"`
+	LastSnapshotAt *time.Time `json:"last_snapshot_at"`
+	// LastPricesStockAt is the last read of prices and stock alone.
+	LastPricesStockAt *time.Time  `json:"last_prices_stock_at"`
+	Jobs              []jobStatus `json:"jobs"`
 }
 
 func orderCountsJSON(m map[state.OrderState]int) map[string]int {
@@ -230,6 +232,7 @@ func (a *admin) statusOf(ctx context.Context) (statusBody, error) {
 	if a.readings != nil {
 		body.ERP.LastDeltaAt = timePtr(a.readings.LastERPRead("delta"))
 		body.ERP.LastSnapshotAt = timePtr(a.readings.LastERPRead("snapshot"))
+		body.ERP.LastPricesStockAt = timePtr(a.readings.LastERPRead("prices-stock"))
 	}
 	labels := make([]string, 0, len(a.erpCursors))
 	for l := range a.erpCursors {

@@ -85,7 +85,7 @@ func SetCircuit(store string, state int) {
 	updateStore(store, func(r *StoreReading) { r.Circuit = circuitNames[state] })
 }
 
-// ObserveERPRead records one ERP read ("delta" or "snapshot"): its duration
+// ObserveERPRead records one ERP read ("delta", "prices-stock" or "snapshot"): its duration
 // and the rows it returned.
 func ObserveERPRead(what string, d time.Duration, rows int) {
 	erpReadDuration.WithLabelValues(what).Observe(d.Seconds())

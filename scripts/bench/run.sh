@@ -216,7 +216,7 @@ if grep -q " name=snap-" "$results"; then
 		row "first read, state on $backend: peak RSS" "$(median snap-first-$backend peak_rss_mb) MB" "< 250 MB" "" ""
 		row "second read (1% changed), state on $backend: wall (rows/s)" "$(median snap-second-$backend seconds) s ($(median snap-second-$backend rows_per_s) rows/s)" "< 5 s" "" "$(median snap-second-$backend load)"
 		row "second read, state on $backend: peak RSS" "$(median snap-second-$backend peak_rss_mb) MB" "< 250 MB" "" ""
-		row "prices and stock only (kinds price,stock; not what the Runner runs), state on $backend: wall" "$(median snap-pricestock-$backend seconds) s ($(median snap-pricestock-$backend rows_per_s) rows/s)" "" "" "$(median snap-pricestock-$backend load)"
+		row "prices and stock only (kinds price,stock: the prices_stock schedule), state on $backend: wall" "$(median snap-pricestock-$backend seconds) s ($(median snap-pricestock-$backend rows_per_s) rows/s)" "" "" "$(median snap-pricestock-$backend load)"
 	done
 	if grep -q " name=snap-first-small " "$results"; then
 		row "first / second read at $SNAP_SMALL products, sqlite: peak RSS" "$(median snap-first-small peak_rss_mb) / $(median snap-second-small peak_rss_mb) MB" "flat with size" "" "$(median snap-second-small load)"

@@ -172,6 +172,7 @@
       h("h2", {}, "ERP"),
       h("dl", { class: "facts", id: "erp" },
         h("dt", {}, "Last delta read"), h("dd", {}, when(s.erp.last_delta_at)),
+        h("dt", {}, "Last prices and stock read"), h("dd", {}, when(s.erp.last_prices_stock_at)),
         h("dt", {}, "Last snapshot"), h("dd", {}, when(s.erp.last_snapshot_at)),
         cursors.map(([k, v]) => [h("dt", {}, k + " cursor"), h("dd", {}, v || "not read yet")]),
         erpJobs),
