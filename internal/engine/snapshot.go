@@ -80,9 +80,11 @@ type KeyOrderedSource interface {
 //
 // Memory: for a kind the source sends in key order (KeyOrderedSource), the
 // mirror's keys and hashes are read alongside the ERP, a chunk at a time,
-// and memory stays flat whatever the size. Other kinds, and an ordered kind
-// whose order turns out broken, hold the kind's existing keys and hashes in
-// a map while it is read (about 60 bytes a record).
+// and memory stays flat whatever the size, but for the keys of records to
+// remove, held until the kind is read (bounded by MaxRemoveShare unless
+// Force). Other kinds, and an ordered kind whose order turns out broken,
+// hold the kind's existing keys and hashes in a map while it is read (about
+// 60 bytes a record).
 func Snapshot(ctx context.Context, db *state.DB, src erp.Source, o SnapshotOptions) (SnapshotSummary, error) {
 	start := time.Now()
 	kinds := o.Kinds
@@ -183,7 +185,10 @@ type kindRead struct {
 	cs      ChangeSet
 	batch   []state.MirrorRecord
 	removed []string
-	before  int // mirror records of the kind before the read
+	// hold keeps removals queued until finish: an in-order read can learn
+	// only at its end that a key it took for removed comes later.
+	hold   bool
+	before int // mirror records of the kind before the read
 }
 
 func newKindRead(db *state.DB, tx *sqlx.Tx, k catalog.Kind, snapID string, o SnapshotOptions) *kindRead {
@@ -227,13 +232,13 @@ func (kr *kindRead) flush(ctx context.Context) error {
 	return nil
 }
 
-// remove deletes key from the mirror, a batch at a time. A refused read
-// rolls the deletes back with the rest of its transaction.
+// remove queues key's removal from the mirror; removals are written a
+// batch at a time unless held. A refused read rolls them back with the rest
+// of its transaction.
 func (kr *kindRead) remove(ctx context.Context, key string) error {
 	kr.ks.Removed++
-	kr.cs.removed(kr.k, key)
 	kr.removed = append(kr.removed, key)
-	if len(kr.removed) < mirrorBatch {
+	if kr.hold || len(kr.removed) < mirrorBatch {
 		return nil
 	}
 	return kr.deleteRemoved(ctx)
@@ -246,6 +251,9 @@ func (kr *kindRead) deleteRemoved(ctx context.Context) error {
 	if _, err := kr.db.DeleteMirror(ctx, kr.tx, string(kr.k), kr.removed); err != nil {
 		return fmt.Errorf("engine: removing from mirror %s: %w", kr.k, err)
 	}
+	for _, key := range kr.removed {
+		kr.cs.removed(kr.k, key)
+	}
 	kr.removed = kr.removed[:0]
 	return nil
 }
@@ -255,9 +263,6 @@ func (kr *kindRead) finish(ctx context.Context) error {
 	if err := kr.flush(ctx); err != nil {
 		return err
 	}
-	if err := kr.deleteRemoved(ctx); err != nil {
-		return err
-	}
 	if kr.ks.Removed > 0 && !kr.o.Force && kr.before > 0 {
 		share := decimal.NewFromInt(int64(kr.ks.Removed)).Div(decimal.NewFromInt(int64(kr.before)))
 		if share.GreaterThan(kr.o.MaxRemoveShare) {
@@ -265,6 +270,9 @@ func (kr *kindRead) finish(ctx context.Context) error {
 				"a broken query is likelier than an emptied ERP: check the ERP with 'erpbridge erp check', then rerun with --force if the removal is real",
 				ErrTooManyRemovals, kr.ks.Removed, kr.before, kr.k, share.Mul(decimal.NewFromInt(100)).Round(1), kr.o.MaxRemoveShare.Mul(decimal.NewFromInt(100)))
 		}
+	}
+	if err := kr.deleteRemoved(ctx); err != nil {
+		return err
 	}
 	if kr.o.Progress != nil {
 		kr.o.Progress(kr.k, kr.ks.Read, true)
@@ -316,37 +324,37 @@ func (kr *kindRead) withMap(ctx context.Context, st *erpStream) error {
 
 // inOrder reads the kind merging the ERP's key-ordered records with the
 // mirror's keys, which are read concurrently in key order. When either side
-// is out of order, the kind's writes are rolled back to a savepoint and the
-// kind is read again with a map; pause is called before that second read.
+// turns out of order, the kind is read again with a map; pause is called
+// before that second read.
+//
+// No savepoint guards the first read (on SQLite it would journal every
+// page the kind touches a second time): what it wrote stays right, as its
+// records came in ascending order up to the break, so each was compared
+// with its own mirror hash. Its removals, the one guess a break can prove
+// wrong, were held and are dropped. The second read compares with the
+// mirror as committed before this snapshot (MirrorHashes reads outside the
+// transaction), so it counts and writes again all the first one wrote.
 func (kr *kindRead) inOrder(ctx context.Context, src erp.Source, st *erpStream, pause func()) error {
-	if _, err := kr.tx.ExecContext(ctx, `SAVEPOINT snapshot_kind`); err != nil {
-		return fmt.Errorf("engine: savepoint before %s: %w", kr.k, err)
-	}
+	kr.hold = true
 	err := kr.merge(ctx, st)
-	if errors.Is(err, errOutOfOrder) {
-		if _, rerr := kr.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT snapshot_kind`); rerr != nil {
-			return fmt.Errorf("engine: rolling back %s: %w", kr.k, rerr)
-		}
-		log := kr.o.Logger
-		if log == nil {
-			log = slog.Default()
-		}
-		log.Warn("ERP snapshot not in key order; reading the kind again with its keys in memory",
-			slog.String("kind", string(kr.k)), slog.String("error", err.Error()))
-		*kr = *newKindRead(kr.db, kr.tx, kr.k, kr.snapID, kr.o)
-		st.stop()
-		pause()
-		again := startERPStream(ctx, src, kr.k)
-		err = kr.withMap(ctx, again)
-		again.stop()
-	}
-	if err != nil {
+	if !errors.Is(err, errOutOfOrder) {
 		return err
 	}
-	if _, err := kr.tx.ExecContext(ctx, `RELEASE SAVEPOINT snapshot_kind`); err != nil {
-		return fmt.Errorf("engine: releasing savepoint of %s: %w", kr.k, err)
+	log := kr.o.Logger
+	if log == nil {
+		log = slog.Default()
 	}
-	return nil
+	log.Warn("ERP snapshot not in key order; reading the kind again with its keys in memory",
+		slog.String("kind", string(kr.k)), slog.String("error", err.Error()))
+	if err := kr.flush(ctx); err != nil {
+		return err
+	}
+	*kr = *newKindRead(kr.db, kr.tx, kr.k, kr.snapID, kr.o)
+	st.stop()
+	pause()
+	again := startERPStream(ctx, src, kr.k)
+	defer again.stop()
+	return kr.withMap(ctx, again)
 }
 
 func (kr *kindRead) merge(ctx context.Context, st *erpStream) error {

@@ -190,3 +190,41 @@ func TestSnapshotReadAheadOneConnection(t *testing.T) {
 		}
 	}
 }
+
+// A broken order found after the merge took keys for removed must not
+// remove them: the ERP sends its last price first, changed, and the others
+// after it. The read must not be refused (no removal allowed), must count
+// one change and must keep every price.
+func TestSnapshotBrokenOrderKeepsEarlyRemovals(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	src := &orderedERP{fakeERP: b.erp, sorted: true}
+	if _, err := Snapshot(t.Context(), b.db, src, SnapshotOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var recs []catalog.Record
+	for _, r := range catalogRecords("19.90") {
+		if p, ok := r.(catalog.Price); ok && p.SKU == "TSH-L" {
+			p.Amount = d("59.99")
+			recs = append([]catalog.Record{p}, recs...)
+			continue
+		}
+		recs = append(recs, r)
+	}
+	b.erp.set(recs...)
+	src.sorted = false
+	sum, err := Snapshot(t.Context(), b.db, src, SnapshotOptions{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("broken order refused: %v", err)
+	}
+	want := KindSummary{Kind: catalog.KindPrice, Read: 3, Changed: 1, Unchanged: 2}
+	if got := kindSummary(sum, catalog.KindPrice); got != want {
+		t.Errorf("prices: %+v, want %+v", got, want)
+	}
+	if got := sum.Changes.Sorted(); !slices.Equal(got, []string{"TSH-L"}) || sum.Changes.All {
+		t.Errorf("changes %v (all %v), want [TSH-L]", got, sum.Changes.All)
+	}
+	if n := must(b.db.CountMirror(t.Context(), string(catalog.KindPrice))); n != 3 {
+		t.Errorf("mirror holds %d prices, want 3", n)
+	}
+}
