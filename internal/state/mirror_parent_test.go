@@ -54,6 +54,27 @@ func testMirrorLookups(t *testing.T, open opener) {
 		}
 	}
 
+	// A variant moved to another product: its parent follows with its hash,
+	// also in a statement that writes other records.
+	moves := [][]MirrorRecord{
+		{{Kind: "variant", Key: "A-1", Hash: "v1", Payload: []byte(`{"product_sku":"A"}`), Parent: "A"}},
+		{{Kind: "variant", Key: "A-0", Hash: "v0", Payload: []byte(`{"product_sku":"A"}`), Parent: "A"},
+			{Kind: "variant", Key: "A-1", Hash: "v2", Payload: []byte(`{"product_sku":"B"}`), Parent: "B"}},
+	}
+	for _, m := range moves {
+		if _, err := db.UpsertMirror(ctx, nil, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for parent, want := range map[string][]string{"A": {"variant:A-0<A"}, "B": {"variant:A-1<B"}} {
+		got := keysOf(func(fn func(MirrorRecord) error) error {
+			return db.MirrorByParents(ctx, "variant", []string{parent}, fn)
+		})
+		if !slices.Equal(got, want) {
+			t.Errorf("variants of %s: got %v, want %v", parent, got, want)
+		}
+	}
+
 	items := []DesiredItem{
 		{Store: "b2c", Kind: "product", SKU: "A", Hash: "d1", Payload: []byte(`{}`)},
 		{Store: "b2c", Kind: "stock", SKU: "A", Hash: "d2", Payload: []byte(`{}`)},
