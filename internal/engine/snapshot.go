@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -99,12 +100,13 @@ func Snapshot(ctx context.Context, db *state.DB, src erp.Source, o SnapshotOptio
 	var sum SnapshotSummary
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		// The ERP query of the next kind runs (and its records are encoded)
-		// while this kind is merged; one read ahead at most, so a source
-		// with a single connection cannot deadlock.
+		// while this kind is merged; one read ahead at most, started once
+		// this kind's read has its first record (or has ended), so a source
+		// with a single connection cannot give it to the read ahead first.
 		streams := make([]*erpStream, len(kinds))
-		open := func(i int) {
+		open := func(i int, after <-chan struct{}) {
 			if i < len(kinds) && streams[i] == nil {
-				streams[i] = startERPStream(ctx, src, kinds[i])
+				streams[i] = startERPStream(ctx, src, kinds[i], after)
 			}
 		}
 		defer func() {
@@ -115,8 +117,8 @@ func Snapshot(ctx context.Context, db *state.DB, src erp.Source, o SnapshotOptio
 			}
 		}()
 		for i, k := range kinds {
-			open(i)
-			open(i + 1)
+			open(i, nil)
+			open(i+1, streams[i].reading)
 			kr := newKindRead(db, tx, k, snapID, o)
 			var err error
 			if ordered != nil && ordered.SnapshotKeyOrdered(k) {
@@ -352,7 +354,7 @@ func (kr *kindRead) inOrder(ctx context.Context, src erp.Source, st *erpStream, 
 	*kr = *newKindRead(kr.db, kr.tx, kr.k, kr.snapID, kr.o)
 	st.stop()
 	pause()
-	again := startERPStream(ctx, src, kr.k)
+	again := startERPStream(ctx, src, kr.k, nil)
 	defer again.stop()
 	return kr.withMap(ctx, again)
 }
@@ -508,7 +510,10 @@ const erpBatch = 256
 // batch at a time: one goroutine reads the ERP, another encodes and hashes
 // what it read, so the two overlap; at most a few batches are held.
 type erpStream struct {
-	kind    catalog.Kind
+	kind catalog.Kind
+	// reading is closed when the source has sent the first record or
+	// returned.
+	reading chan struct{}
 	batches chan []erpItem
 	done    chan error
 	cancel  context.CancelFunc
@@ -516,13 +521,25 @@ type erpStream struct {
 	err     error
 }
 
-func startERPStream(ctx context.Context, src erp.Source, k catalog.Kind) *erpStream {
+// The read begins when after is closed (nil: at once).
+func startERPStream(ctx context.Context, src erp.Source, k catalog.Kind, after <-chan struct{}) *erpStream {
 	ctx, cancel := context.WithCancel(ctx)
-	st := &erpStream{kind: k, batches: make(chan []erpItem, 4), done: make(chan error, 1), cancel: cancel}
+	st := &erpStream{kind: k, reading: make(chan struct{}), batches: make(chan []erpItem, 4), done: make(chan error, 1), cancel: cancel}
 	raw := make(chan []catalog.Record, 4)
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(raw)
+		var once sync.Once
+		reading := func() { once.Do(func() { close(st.reading) }) }
+		defer reading()
+		if after != nil {
+			select {
+			case <-after:
+			case <-ctx.Done():
+				readErr <- ctx.Err()
+				return
+			}
+		}
 		batch := make([]catalog.Record, 0, erpBatch)
 		send := func() error {
 			select {
@@ -537,6 +554,7 @@ func startERPStream(ctx context.Context, src erp.Source, k catalog.Kind) *erpStr
 			if r.Kind() != k {
 				return fmt.Errorf("engine: ERP adapter sent a %s while reading %s", r.Kind(), k)
 			}
+			reading()
 			batch = append(batch, r)
 			if len(batch) < erpBatch {
 				return nil

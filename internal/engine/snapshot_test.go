@@ -151,9 +151,13 @@ func TestSnapshotInKeyOrderRefusals(t *testing.T) {
 type oneConnERP struct {
 	*orderedERP
 	conn chan struct{}
+	lag  map[catalog.Kind]time.Duration // before asking for the connection
 }
 
 func (o *oneConnERP) Snapshot(ctx context.Context, kinds []catalog.Kind, fn func(catalog.Record) error) error {
+	for _, k := range kinds {
+		time.Sleep(o.lag[k])
+	}
 	select {
 	case o.conn <- struct{}{}:
 	case <-ctx.Done():
@@ -163,9 +167,11 @@ func (o *oneConnERP) Snapshot(ctx context.Context, kinds []catalog.Kind, fn func
 	return o.orderedERP.Snapshot(ctx, kinds, fn)
 }
 
-// The next kind's read ahead must not keep the only connection while a kind
-// whose order is broken is read again: the read completes (a deadlock ends
-// in the timeout) and the mirror holds every record.
+// The next kind's read ahead must not take the only connection before the
+// kind being read has it (the images, slow to ask, come before the prices),
+// nor keep it while a kind whose order is broken is read again: the read
+// completes (a deadlock ends in the timeout) and the mirror holds every
+// record.
 func TestSnapshotReadAheadOneConnection(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -177,8 +183,9 @@ func TestSnapshotReadAheadOneConnection(t *testing.T) {
 			catalog.StockLevel{SKU: sku, Warehouse: "MAG1", OnHand: d("1"), Available: d("1")})
 	}
 	b.erp.set(recs...)
-	src := &oneConnERP{orderedERP: &orderedERP{fakeERP: b.erp}, conn: make(chan struct{}, 1)}
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	src := &oneConnERP{orderedERP: &orderedERP{fakeERP: b.erp}, conn: make(chan struct{}, 1),
+		lag: map[catalog.Kind]time.Duration{catalog.KindImage: 50 * time.Millisecond}}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	sum, err := Snapshot(ctx, b.db, src, SnapshotOptions{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
