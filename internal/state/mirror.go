@@ -42,7 +42,16 @@ func (db *DB) UpsertMirror(ctx context.Context, x sqlx.ExtContext, recs []Mirror
 	x = db.ext(x)
 	now := db.tv(db.now())
 	args := make([]any, 0, 8*min(len(recs), upsertMirrorChunk))
-	pargs := make([]any, 0, 3*min(len(recs), upsertMirrorChunk))
+	// On SQLite the parent is set apart, and only where it differs: SQLite
+	// rewrites the entry of every index on a column an UPDATE sets, changed
+	// or not, and parents rarely change. PostgreSQL writes every index
+	// entry of an updated row anyway (the hash is indexed).
+	setParent := ",\n\tparent = excluded.parent"
+	var pargs []any
+	if db.driver == DriverSQLite {
+		setParent = ""
+		pargs = make([]any, 0, 3*min(len(recs), upsertMirrorChunk))
+	}
 	inChunk := map[[2]string]bool{}
 	n := 0 // records in args
 	write := func() error {
@@ -55,7 +64,7 @@ ON CONFLICT (kind, key) DO UPDATE SET
 	hash = excluded.hash,
 	payload = excluded.payload,
 	updated_at = excluded.updated_at,
-	snapshot_id = excluded.snapshot_id
+	snapshot_id = excluded.snapshot_id` + setParent + `
 WHERE mirror.hash <> excluded.hash`)
 		res, err := x.ExecContext(ctx, query, args...)
 		if err != nil {
@@ -66,18 +75,17 @@ WHERE mirror.hash <> excluded.hash`)
 			return fmt.Errorf("state: upsert mirror %s/%s and %d more: %w", args[0], args[1], n-1, err)
 		}
 		changed += int(c)
-		// The parent is set apart, and only where it differs: SQLite
-		// rewrites the entry of every index on a column an UPDATE sets,
-		// changed or not, and parents rarely change.
-		pargs = pargs[:0]
-		for i := 0; i < len(args); i += 8 {
-			pargs = append(pargs, args[i], args[i+1], args[i+7])
-		}
-		query = db.q(`WITH v (kind, key, parent) AS (VALUES (?, ?, ?)` + strings.Repeat(`, (?, ?, ?)`, n-1) + `)
+		if setParent == "" {
+			pargs = pargs[:0]
+			for i := 0; i < len(args); i += 8 {
+				pargs = append(pargs, args[i], args[i+1], args[i+7])
+			}
+			query = db.q(`WITH v (kind, key, parent) AS (VALUES (?, ?, ?)` + strings.Repeat(`, (?, ?, ?)`, n-1) + `)
 UPDATE mirror SET parent = v.parent FROM v
 WHERE mirror.kind = v.kind AND mirror.key = v.key AND mirror.parent <> v.parent`)
-		if _, err := x.ExecContext(ctx, query, pargs...); err != nil {
-			return fmt.Errorf("state: set mirror parents of %s/%s and %d more: %w", args[0], args[1], n-1, err)
+			if _, err := x.ExecContext(ctx, query, pargs...); err != nil {
+				return fmt.Errorf("state: set mirror parents of %s/%s and %d more: %w", args[0], args[1], n-1, err)
+			}
 		}
 		args, n = args[:0], 0
 		clear(inChunk)
