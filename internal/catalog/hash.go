@@ -69,15 +69,27 @@ func SumCanonical(kind Kind, b []byte) [sha256.Size]byte {
 
 // CanonicalSum returns r's canonical encoding (Canonical) and the raw
 // SHA-256 that HashRecord hex-encodes, encoding into the hashed buffer.
-func CanonicalSum(r Record) ([]byte, [sha256.Size]byte, error) {
+// The buffer is *scratch, grown as needed and kept there for the next call,
+// so the encoding returned is valid only until then; a nil scratch means a
+// buffer of its own.
+func CanonicalSum(scratch *[]byte, r Record) ([]byte, [sha256.Size]byte, error) {
 	k := r.Kind()
-	buf := make([]byte, 0, 256)
+	var buf []byte
+	if scratch != nil {
+		buf = (*scratch)[:0]
+	}
+	if cap(buf) < 256 {
+		buf = make([]byte, 0, 256)
+	}
 	buf = append(buf, hashVersion...)
 	buf = append(buf, 0)
 	buf = append(buf, k...)
 	buf = append(buf, 0)
 	prefix := len(buf)
 	buf, ok, err := appendCanonical(buf, r)
+	if scratch != nil {
+		*scratch = buf
+	}
 	if err != nil {
 		return nil, [sha256.Size]byte{}, fmt.Errorf("catalog: canonical encoding of %T: %w", r, err)
 	}

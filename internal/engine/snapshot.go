@@ -213,10 +213,14 @@ func (kr *kindRead) record(ctx context.Context, it *erpItem, had bool, old short
 		kr.ks.Unchanged++
 		return nil
 	}
+	payload, err := catalog.Canonical(it.rec)
+	if err != nil {
+		return err
+	}
 	parent := mirrorParent(it.rec)
 	kr.cs.changed(kr.k, parent)
 	kr.batch = append(kr.batch, state.MirrorRecord{Kind: string(kr.k), Key: it.key, Hash: hex.EncodeToString(it.sum[:]),
-		Payload: it.payload, SnapshotID: kr.snapID, Parent: parent})
+		Payload: payload, SnapshotID: kr.snapID, Parent: parent})
 	if len(kr.batch) < mirrorBatch {
 		return nil
 	}
@@ -495,13 +499,14 @@ func (m *mirrorStream) close() {
 	<-m.done
 }
 
-// erpItem is one ERP record with its key, canonical encoding and content
-// hash, computed by the goroutine that reads the ERP.
+// erpItem is one ERP record with its key and content hash, computed by
+// the goroutine that reads the ERP. The canonical encoding is not kept:
+// most records of a read are unchanged, and the few written are encoded
+// again.
 type erpItem struct {
-	rec     catalog.Record
-	key     string
-	payload []byte
-	sum     [32]byte
+	rec catalog.Record
+	key string
+	sum [32]byte
 }
 
 const erpBatch = 256
@@ -515,6 +520,7 @@ type erpStream struct {
 	// returned.
 	reading chan struct{}
 	batches chan []erpItem
+	free    chan []erpItem // batches handed over and done with, for reuse
 	done    chan error
 	cancel  context.CancelFunc
 	stopped bool
@@ -524,8 +530,10 @@ type erpStream struct {
 // The read begins when after is closed (nil: at once).
 func startERPStream(ctx context.Context, src erp.Source, k catalog.Kind, after <-chan struct{}) *erpStream {
 	ctx, cancel := context.WithCancel(ctx)
-	st := &erpStream{kind: k, reading: make(chan struct{}), batches: make(chan []erpItem, 4), done: make(chan error, 1), cancel: cancel}
+	st := &erpStream{kind: k, reading: make(chan struct{}), batches: make(chan []erpItem, 4), free: make(chan []erpItem, 8),
+		done: make(chan error, 1), cancel: cancel}
 	raw := make(chan []catalog.Record, 4)
+	rawFree := make(chan []catalog.Record, 8)
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(raw)
@@ -547,7 +555,11 @@ func startERPStream(ctx context.Context, src erp.Source, k catalog.Kind, after <
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			batch = make([]catalog.Record, 0, erpBatch)
+			select {
+			case batch = <-rawFree:
+			default:
+				batch = make([]catalog.Record, 0, erpBatch)
+			}
 			return nil
 		}
 		err := src.Snapshot(ctx, []catalog.Kind{k}, func(r catalog.Record) error {
@@ -568,20 +580,33 @@ func startERPStream(ctx context.Context, src erp.Source, k catalog.Kind, after <
 	}()
 	go func() {
 		defer close(st.batches)
-		var err error
+		var (
+			err     error
+			scratch []byte
+		)
 		for recs := range raw {
 			if err != nil {
 				continue // the read is being stopped
 			}
-			items := make([]erpItem, len(recs))
-			for i, r := range recs {
-				payload, sum, perr := catalog.CanonicalSum(r)
+			var items []erpItem
+			select {
+			case items = <-st.free:
+			default:
+				items = make([]erpItem, 0, erpBatch)
+			}
+			for _, r := range recs {
+				_, sum, perr := catalog.CanonicalSum(&scratch, r)
 				if perr != nil {
 					err = perr
 					cancel()
 					break
 				}
-				items[i] = erpItem{rec: r, key: r.Key(), payload: payload, sum: sum}
+				items = append(items, erpItem{rec: r, key: r.Key(), sum: sum})
+			}
+			clear(recs)
+			select {
+			case rawFree <- recs[:0]:
+			default:
 			}
 			if err != nil {
 				continue
@@ -602,6 +627,8 @@ func startERPStream(ctx context.Context, src erp.Source, k catalog.Kind, after <
 
 // each calls fn for every record in order and returns the read's error,
 // or fn's, which stops the read.
+//
+// fn must not keep the item: its batch is reused.
 func (st *erpStream) each(fn func(*erpItem) error) error {
 	for batch := range st.batches {
 		for i := range batch {
@@ -609,6 +636,11 @@ func (st *erpStream) each(fn func(*erpItem) error) error {
 				st.stop()
 				return err
 			}
+		}
+		clear(batch)
+		select {
+		case st.free <- batch[:0]:
+		default:
 		}
 	}
 	st.stop()
