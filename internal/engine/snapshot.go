@@ -143,10 +143,28 @@ func Snapshot(ctx context.Context, db *state.DB, src erp.Source, o SnapshotOptio
 		}
 		return nil
 	})
-	sum.Duration = time.Since(start)
 	if err != nil {
+		sum.Duration = time.Since(start)
 		return sum, err
 	}
+	// After a first read, or any that rewrote a tenth of the mirror, the
+	// database's statistics are stale; smaller changes are left to its
+	// own maintenance. A failure costs speed only.
+	var read, written int
+	for _, k := range sum.Kinds {
+		read += k.Read + k.Removed
+		written += k.Added + k.Changed + k.Removed
+	}
+	if written > 0 && written*10 >= read {
+		if err := db.TidyMirror(ctx); err != nil {
+			log := o.Logger
+			if log == nil {
+				log = slog.Default()
+			}
+			log.Warn("snapshot committed; tidying the mirror failed", slog.String("error", err.Error()))
+		}
+	}
+	sum.Duration = time.Since(start)
 	return sum, nil
 }
 

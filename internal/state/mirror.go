@@ -262,3 +262,19 @@ func (db *DB) CountMirror(ctx context.Context, kind string) (int, error) {
 	}
 	return n, nil
 }
+
+// TidyMirror brings the database's statistics and visibility map of the
+// mirror up to date after a write of a large share of it. On PostgreSQL it
+// runs VACUUM (ANALYZE): right after a first read the planner, still
+// believing the table small, sorted each kind on disk for MirrorHashes
+// instead of scanning its covering index, and an index-only scan needs the
+// visibility map. SQLite needs nothing. It must not run inside InTx.
+func (db *DB) TidyMirror(ctx context.Context) error {
+	if db.driver != DriverPostgres {
+		return nil
+	}
+	if _, err := db.x.ExecContext(ctx, `VACUUM (ANALYZE) mirror`); err != nil {
+		return fmt.Errorf("state: vacuum mirror: %w", err)
+	}
+	return nil
+}

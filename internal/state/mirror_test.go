@@ -138,3 +138,27 @@ func testMirrorStreamStops(t *testing.T, open opener) {
 		t.Fatal(err)
 	}
 }
+
+// TidyMirror succeeds on both engines; on PostgreSQL it leaves the mirror
+// vacuumed and analysed.
+func testTidyMirror(t *testing.T, open opener) {
+	db := migrated(t, open)
+	ctx := t.Context()
+	if _, err := db.UpsertMirror(ctx, nil, []MirrorRecord{{Kind: "product", Key: "A", Hash: "h", Payload: []byte(`{}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.TidyMirror(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if db.Driver() != DriverPostgres {
+		return
+	}
+	var vacuumed, analysed bool
+	if err := db.SQLX().QueryRowContext(ctx, `SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL
+FROM pg_stat_user_tables WHERE relid = 'mirror'::regclass`).Scan(&vacuumed, &analysed); err != nil {
+		t.Fatal(err)
+	}
+	if !vacuumed || !analysed {
+		t.Errorf("mirror vacuumed %v, analysed %v; want both", vacuumed, analysed)
+	}
+}

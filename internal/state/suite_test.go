@@ -48,6 +48,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Mirror", testMirror},
 		{"MirrorStreamStops", testMirrorStreamStops},
 		{"MirrorLookups", testMirrorLookups},
+		{"TidyMirror", testTidyMirror},
 		{"SetDesiredChunks", testSetDesiredChunks},
 		{"StoreItems", testStoreItems},
 		{"AckStaleHash", testAckStaleHash},
