@@ -446,6 +446,8 @@ const mirrorChunk = 1024
 type mirrorStream struct {
 	kind   catalog.Kind
 	chunks chan []mirrorKey
+	free   chan []mirrorKey // chunks read through, for reuse
+	chunk  []mirrorKey      // the chunk buf is in
 	done   chan error
 	cancel context.CancelFunc
 	buf    []mirrorKey
@@ -456,7 +458,7 @@ type mirrorStream struct {
 
 func openMirrorStream(ctx context.Context, db *state.DB, k catalog.Kind) *mirrorStream {
 	ctx, cancel := context.WithCancel(ctx)
-	m := &mirrorStream{kind: k, chunks: make(chan []mirrorKey, 2), done: make(chan error, 1), cancel: cancel}
+	m := &mirrorStream{kind: k, chunks: make(chan []mirrorKey, 2), free: make(chan []mirrorKey, 2), done: make(chan error, 1), cancel: cancel}
 	go func() {
 		defer close(m.chunks)
 		chunk := make([]mirrorKey, 0, mirrorChunk)
@@ -470,7 +472,11 @@ func openMirrorStream(ctx context.Context, db *state.DB, k catalog.Kind) *mirror
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			chunk = make([]mirrorKey, 0, mirrorChunk)
+			select {
+			case chunk = <-m.free:
+			default:
+				chunk = make([]mirrorKey, 0, mirrorChunk)
+			}
 			return nil
 		})
 		if err == nil && len(chunk) > 0 {
@@ -488,6 +494,13 @@ func openMirrorStream(ctx context.Context, db *state.DB, k catalog.Kind) *mirror
 // next moves to the next mirror record; ok is false after the last one.
 func (m *mirrorStream) next() error {
 	if len(m.buf) == 0 {
+		if m.chunk != nil {
+			select {
+			case m.free <- m.chunk[:0]:
+			default:
+			}
+			m.chunk = nil
+		}
 		chunk, open := <-m.chunks
 		if !open {
 			m.ok = false
@@ -498,7 +511,7 @@ func (m *mirrorStream) next() error {
 			m.done <- nil
 			return nil
 		}
-		m.buf = chunk
+		m.buf, m.chunk = chunk, chunk
 	}
 	prev, had := m.cur.key, m.ok
 	m.cur, m.buf, m.ok = m.buf[0], m.buf[1:], true
