@@ -355,9 +355,10 @@ func (kr *kindRead) withMap(ctx context.Context, st *erpStream) error {
 // page the kind touches a second time): what it wrote stays right, as its
 // records came in ascending order up to the break, so each was compared
 // with its own mirror hash. Its removals, the one guess a break can prove
-// wrong, were held and are dropped. The second read compares with the
-// mirror as committed before this snapshot (MirrorHashes reads outside the
-// transaction), so it counts and writes again all the first one wrote.
+// wrong, were held and are dropped, with its unwritten records. The second
+// read compares with the mirror as committed before this snapshot
+// (MirrorHashes reads outside the transaction), so it counts and writes
+// again all the first one wrote or would have.
 func (kr *kindRead) inOrder(ctx context.Context, src erp.Source, st *erpStream, pause func()) error {
 	kr.hold = true
 	err := kr.merge(ctx, st)
@@ -370,9 +371,6 @@ func (kr *kindRead) inOrder(ctx context.Context, src erp.Source, st *erpStream, 
 	}
 	log.Warn("ERP snapshot not in key order; reading the kind again with its keys in memory",
 		slog.String("kind", string(kr.k)), slog.String("error", err.Error()))
-	if err := kr.flush(ctx); err != nil {
-		return err
-	}
 	*kr = *newKindRead(kr.db, kr.tx, kr.k, kr.snapID, kr.o)
 	st.stop()
 	pause()
