@@ -46,9 +46,10 @@ func (db *DB) UpsertMirror(ctx context.Context, x sqlx.ExtContext, recs []Mirror
 	// rewrites the entry of every index on a column an UPDATE sets, changed
 	// or not, and parents rarely change. PostgreSQL writes every index
 	// entry of an updated row anyway (the hash is indexed).
+	parentApart := db.driver == DriverSQLite
 	setParent := ",\n\tparent = excluded.parent"
 	var pargs []any
-	if db.driver == DriverSQLite {
+	if parentApart {
 		setParent = ""
 		pargs = make([]any, 0, 3*min(len(recs), upsertMirrorChunk))
 	}
@@ -75,7 +76,7 @@ WHERE mirror.hash <> excluded.hash`)
 			return fmt.Errorf("state: upsert mirror %s/%s and %d more: %w", args[0], args[1], n-1, err)
 		}
 		changed += int(c)
-		if setParent == "" {
+		if parentApart {
 			pargs = pargs[:0]
 			for i := 0; i < len(args); i += 8 {
 				pargs = append(pargs, args[i], args[i+1], args[i+7])
