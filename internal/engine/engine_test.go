@@ -550,3 +550,19 @@ func TestImagesKeptAsDataGetHubURLs(t *testing.T) {
 		t.Fatalf("images %q, want %q", mug.Images, want)
 	}
 }
+
+// eventually waits up to 30 s for ok, calling each (if set) between tries,
+// and fails the test naming what it waited for.
+func eventually(t *testing.T, what string, ok func() bool, each func()) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		if each != nil {
+			each()
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

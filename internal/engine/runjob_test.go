@@ -24,13 +24,7 @@ func TestRunJobAndPlan(t *testing.T) {
 	defer r.Stop()
 	waitFor := func(what string, ok func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		eventually(t, what, ok, nil)
 	}
 	// The first snapshot projects the store; nothing is pushed for an hour.
 	waitFor("the first projection", func() bool {

@@ -81,14 +81,7 @@ func TestNudgeLowersStockAtOnce(t *testing.T) {
 	defer r.Stop()
 	waitFor := func(what string, ok func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			r.Nudge()
-			time.Sleep(50 * time.Millisecond)
-		}
+		eventually(t, what, ok, r.Nudge)
 	}
 	waitFor("the first push", func() bool {
 		p, ok := b.shop.Product("KUB-1")
